@@ -1,0 +1,237 @@
+package io.ipcq;
+
+import io.ipcq.internal.ParticipantTable;
+import io.ipcq.layout.CounterIndex;
+import io.ipcq.ring.LaneRing;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.time.Duration;
+
+/**
+ * Leases messages: the highest lane first, and in each lane messages waiting for redelivery before new ones.
+ * One thread at a time; its {@link Lease} objects are made up front and reused, so a receive allocates nothing.
+ * Closing it releases every lease it still holds.
+ */
+public final class Consumer implements AutoCloseable
+{
+    public static final int DEFAULT_MAX_HELD_LEASES = 64;
+
+    private final IpcQueue queue;
+    private final AtomicBuffer buffer;
+    private final int row;
+    private final int rowOffset;
+    private final int holder;
+    private final LaneRing[] servingOrder;
+    private final long[] requeueCountSeen;
+    private final int maxDeliveries;
+    private final long leaseTimeoutMs;
+    private final Lease[] leases;
+    private final IdleStrategy idleStrategy = new BackoffIdleStrategy();
+    private int held;
+    private ReceiveStatus status = ReceiveStatus.EMPTY;
+    private boolean closed;
+
+    Consumer(
+        final IpcQueue queue,
+        final int row,
+        final LaneRing[] servingOrder,
+        final int maxDeliveries,
+        final int maxHeldLeases)
+    {
+        if (maxHeldLeases < 1)
+        {
+            throw new IllegalArgumentException("a consumer must be able to hold at least one lease: " + maxHeldLeases);
+        }
+        this.queue = queue;
+        this.buffer = queue.buffer();
+        this.row = row;
+        this.rowOffset = queue.participants().rowOffset(row);
+        this.holder = row + 1;
+        this.servingOrder = servingOrder;
+        this.requeueCountSeen = new long[servingOrder.length];
+        // A new consumer scans each lane for waiting redeliveries once.
+        java.util.Arrays.fill(requeueCountSeen, -1);
+        this.maxDeliveries = maxDeliveries;
+        this.leaseTimeoutMs = queue.leaseTimeout().toMillis();
+        this.leases = new Lease[maxHeldLeases];
+        for (int i = 0; i < maxHeldLeases; i++)
+        {
+            leases[i] = new Lease(this);
+        }
+    }
+
+    /**
+     * Leases the next message if there is one.
+     *
+     * @return a lease, or null (then {@link #status()} says EMPTY or END_OF_STREAM).
+     * @throws IllegalStateException if this consumer already holds its maximum of leases.
+     */
+    public Lease tryLease()
+    {
+        checkOpen();
+        final Lease lease = freeLease();
+        final LaneRing[] servingOrder = this.servingOrder;
+        for (int i = 0; i < servingOrder.length; i++)
+        {
+            final LaneRing ring = servingOrder[i];
+            final long requeueCount = ring.requeueCount();
+            if (requeueCount != requeueCountSeen[i])
+            {
+                if (ring.tryLeaseRequeued(holder, lease.slot(), leaseTimeoutMs))
+                {
+                    return granted(lease);
+                }
+                requeueCountSeen[i] = requeueCount;
+            }
+            if (ring.tryLeaseNext(holder, lease.slot(), leaseTimeoutMs))
+            {
+                return granted(lease);
+            }
+        }
+        status = queue.isEndOfStream() ? ReceiveStatus.END_OF_STREAM : ReceiveStatus.EMPTY;
+        return null;
+    }
+
+    /**
+     * Leases the next message, waiting up to a timeout (spin, then yield, then park).
+     *
+     * @param timeout how long to wait.
+     * @return a lease, or null: {@link #status()} says TIMED_OUT or END_OF_STREAM.
+     */
+    public Lease lease(final Duration timeout)
+    {
+        final long deadlineNs = System.nanoTime() + timeout.toNanos();
+        idleStrategy.reset();
+        while (true)
+        {
+            final Lease lease = tryLease();
+            if (lease != null || status == ReceiveStatus.END_OF_STREAM)
+            {
+                return lease;
+            }
+            if (System.nanoTime() - deadlineNs >= 0)
+            {
+                status = ReceiveStatus.TIMED_OUT;
+                return null;
+            }
+            idleStrategy.idle();
+        }
+    }
+
+    /**
+     * @return why the last receive returned what it did.
+     */
+    public ReceiveStatus status()
+    {
+        return status;
+    }
+
+    /**
+     * @return leases held now (granted, not yet acked, released or closed).
+     */
+    public int heldLeases()
+    {
+        return held;
+    }
+
+    public int participantIndex()
+    {
+        return row;
+    }
+
+    private Lease freeLease()
+    {
+        if (held == leases.length)
+        {
+            throw new IllegalStateException("consumer holds " + held + " leases, its maximum: ack, release or " +
+                "close some first");
+        }
+        for (final Lease lease : leases)
+        {
+            if (!lease.isActive())
+            {
+                return lease;
+            }
+        }
+        throw new IllegalStateException("no free lease object");
+    }
+
+    private Lease granted(final Lease lease)
+    {
+        lease.activate();
+        held++;
+        status = ReceiveStatus.LEASED;
+        ParticipantTable.increment(buffer, rowOffset, CounterIndex.DELIVERED);
+        if (lease.deliveryCount() > 1)
+        {
+            ParticipantTable.increment(buffer, rowOffset, CounterIndex.REDELIVERED);
+        }
+        ParticipantTable.addLeasesHeld(buffer, rowOffset, 1);
+        return lease;
+    }
+
+    // -------------------------------------------------------------------------------------------------------
+    // For Lease
+    // -------------------------------------------------------------------------------------------------------
+
+    void finished(final int counterIndex)
+    {
+        held--;
+        ParticipantTable.addLeasesHeld(buffer, rowOffset, -1);
+        if (counterIndex >= 0)
+        {
+            ParticipantTable.increment(buffer, rowOffset, counterIndex);
+        }
+    }
+
+    void count(final int counterIndex)
+    {
+        ParticipantTable.increment(buffer, rowOffset, counterIndex);
+    }
+
+    int holder()
+    {
+        return holder;
+    }
+
+    int maxDeliveries()
+    {
+        return maxDeliveries;
+    }
+
+    IpcQueue queue()
+    {
+        return queue;
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("consumer is closed");
+        }
+    }
+
+    /**
+     * Releases every lease still held (they go back for redelivery at once), then frees the participant row.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        for (final Lease lease : leases)
+        {
+            if (lease.isActive())
+            {
+                lease.close();
+            }
+        }
+        closed = true;
+        queue.detached(this, row);
+    }
+}

@@ -1,0 +1,372 @@
+package io.ipcq;
+
+import io.ipcq.internal.ParticipantTable;
+import io.ipcq.internal.QueueFile;
+import io.ipcq.layout.ParticipantDescriptor;
+import io.ipcq.layout.QueueDescriptor;
+import io.ipcq.reaper.LeaseSweeper;
+import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.QueueClock;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.SystemEpochClock;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A queue file mapped into this process. Thread-safe; hands out {@link Producer}s and {@link Consumer}s, each of
+ * which belongs to one thread at a time.
+ * <pre>{@code
+ * try (IpcQueue queue = IpcQueue.create(Path.of("/dev/shm/orders"), QueueConfig.builder().capacity(4096).build());
+ *      Producer producer = queue.producer();
+ *      Consumer consumer = queue.consumer())
+ * {
+ *     producer.trySend(0, "hello".getBytes(StandardCharsets.UTF_8));
+ *     try (Lease lease = consumer.lease(Duration.ofSeconds(1)))
+ *     {
+ *         handle(lease.payload(), lease.length());
+ *         lease.ack();
+ *     }
+ * }
+ * }</pre>
+ */
+public final class IpcQueue implements AutoCloseable
+{
+    private final QueueFile file;
+    private final QueueClock clock;
+    private final LaneRing[] lanes;
+    private final LaneRing deadLetters;
+    private final ParticipantTable participants;
+    private final List<AutoCloseable> handles = new ArrayList<>();
+    private LeaseSweeper sweeper;
+    private boolean closed;
+
+    private IpcQueue(final QueueFile file, final EpochClock epochClock)
+    {
+        this.file = file;
+        this.clock = new QueueClock(epochClock, file.createdEpochMs());
+        final QueueDescriptor.Geometry geometry = file.geometry();
+        final AtomicBuffer buffer = file.buffer();
+        this.lanes = new LaneRing[geometry.lanes()];
+        for (int lane = 0; lane < lanes.length; lane++)
+        {
+            lanes[lane] = new LaneRing(buffer, lane, geometry.ringOffset(lane), geometry.laneCapacity(),
+                geometry.slotLength(), geometry.maxPayloadLength(), clock);
+        }
+        this.deadLetters = new LaneRing(buffer, geometry.lanes(), geometry.deadLetterRingOffset(),
+            geometry.deadLetterCapacity(), geometry.slotLength(), geometry.maxPayloadLength(), clock);
+        this.participants = new ParticipantTable(buffer, geometry.participantTableOffset(),
+            geometry.participantCapacity());
+    }
+
+    /**
+     * Creates a queue file atomically (nobody ever sees it half-made) and maps it.
+     *
+     * @param path   where, normally under /dev/shm.
+     * @param config geometry and settings.
+     * @return the mapped queue.
+     * @throws QueueException if the file exists (unless forced) or cannot be allocated.
+     */
+    public static IpcQueue create(final Path path, final QueueConfig config)
+    {
+        return create(path, config, SystemEpochClock.INSTANCE);
+    }
+
+    /**
+     * As {@link #create(Path, QueueConfig)} with a given clock (tests drive lease expiry with one).
+     *
+     * @param path       where.
+     * @param config     geometry and settings.
+     * @param epochClock epoch milliseconds, comparable across processes.
+     * @return the mapped queue.
+     */
+    public static IpcQueue create(final Path path, final QueueConfig config, final EpochClock epochClock)
+    {
+        Objects.requireNonNull(config, "config");
+        return new IpcQueue(QueueFile.create(path, config, epochClock.time()), epochClock);
+    }
+
+    /**
+     * Maps an existing queue after checking every header word against the file.
+     *
+     * @param path the queue file.
+     * @return the mapped queue.
+     * @throws CorruptQueueException if the file is not a queue, has another version, or is truncated.
+     */
+    public static IpcQueue open(final Path path)
+    {
+        return open(path, SystemEpochClock.INSTANCE);
+    }
+
+    public static IpcQueue open(final Path path, final EpochClock epochClock)
+    {
+        return new IpcQueue(QueueFile.open(path, false), epochClock);
+    }
+
+    /**
+     * Removes a queue file (its dead-letter ring lives inside it). Processes that have it mapped keep their
+     * mapping until they close it.
+     *
+     * @param path the queue file.
+     * @return true if a file was removed.
+     */
+    public static boolean delete(final Path path)
+    {
+        try
+        {
+            return Files.deleteIfExists(path);
+        }
+        catch (final IOException ex)
+        {
+            throw new QueueException("cannot delete " + path + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * @return a new producer handle, attached as a participant until closed. Use it from one thread at a time.
+     */
+    public synchronized Producer producer()
+    {
+        checkOpen();
+        final int row = participants.attach(ParticipantDescriptor.ROLE_PRODUCER, clock.nowEpochMs());
+        final Producer producer = new Producer(this, row);
+        handles.add(producer);
+        return producer;
+    }
+
+    /**
+     * @return a new consumer handle that may hold up to 64 leases at once.
+     */
+    public Consumer consumer()
+    {
+        return consumer(Consumer.DEFAULT_MAX_HELD_LEASES);
+    }
+
+    /**
+     * @param maxHeldLeases how many leases this consumer may hold at once (its lease objects are made up front).
+     * @return a new consumer handle, attached as a participant until closed. Use it from one thread at a time.
+     */
+    public synchronized Consumer consumer(final int maxHeldLeases)
+    {
+        checkOpen();
+        final int row = participants.attach(ParticipantDescriptor.ROLE_CONSUMER, clock.nowEpochMs());
+        final LaneRing[] servingOrder = new LaneRing[lanes.length];
+        for (int i = 0; i < lanes.length; i++)
+        {
+            servingOrder[i] = lanes[lanes.length - 1 - i];
+        }
+        final Consumer consumer = new Consumer(this, row, servingOrder, file.maxDeliveries(), maxHeldLeases);
+        handles.add(consumer);
+        return consumer;
+    }
+
+    /**
+     * @param maxHeldLeases how many leases it may hold at once.
+     * @return a consumer of the dead-letter ring: same leases and acks; a released dead letter stays there.
+     */
+    public synchronized Consumer deadLetterConsumer(final int maxHeldLeases)
+    {
+        checkOpen();
+        final int row = participants.attach(ParticipantDescriptor.ROLE_DEAD_LETTER_CONSUMER, clock.nowEpochMs());
+        final Consumer consumer = new Consumer(this, row, new LaneRing[]{ deadLetters }, 0, maxHeldLeases);
+        handles.add(consumer);
+        return consumer;
+    }
+
+    public Consumer deadLetterConsumer()
+    {
+        return deadLetterConsumer(Consumer.DEFAULT_MAX_HELD_LEASES);
+    }
+
+    /**
+     * Seals the queue: sends fail with {@link SendResult#SEALED} from now on, and blocking receives answer
+     * {@link ReceiveStatus#END_OF_STREAM} once every message has been acknowledged or dead-lettered.
+     */
+    public void seal()
+    {
+        checkOpen();
+        file.buffer().putIntRelease(QueueDescriptor.SEALED_OFFSET, 1);
+        for (final LaneRing lane : lanes)
+        {
+            lane.seal();
+        }
+    }
+
+    public boolean isSealed()
+    {
+        return file.buffer().getIntVolatile(QueueDescriptor.SEALED_OFFSET) != 0;
+    }
+
+    /**
+     * @return true if sealed and every lane is drained: the end of the stream.
+     */
+    public boolean isEndOfStream()
+    {
+        if (!isSealed())
+        {
+            return false;
+        }
+        for (final LaneRing lane : lanes)
+        {
+            if (!lane.isSealed() || !lane.isDrained())
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * One sweep now: revokes leases past their deadline (requeued, or dead-lettered after max deliveries), retries
+     * parked dead letters, and wakes consumers for requeued messages they may have missed.
+     *
+     * @return what it did.
+     */
+    public synchronized LeaseSweeper.Result sweep()
+    {
+        checkOpen();
+        if (sweeper == null)
+        {
+            final int row = participants.attach(ParticipantDescriptor.ROLE_ADMIN, clock.nowEpochMs());
+            sweeper = new LeaseSweeper(file.buffer(), lanes, deadLetters, clock, file.maxDeliveries(), row,
+                participants);
+        }
+        return sweeper.sweep();
+    }
+
+    /**
+     * @return counts by slot state and counters, read from the live file (see docs for what can be off mid-flight).
+     */
+    public QueueStats stats()
+    {
+        checkOpen();
+        return QueueStats.read(file, participants, clock.nowEpochMs());
+    }
+
+    public Path path()
+    {
+        return file.path();
+    }
+
+    public int lanes()
+    {
+        return lanes.length;
+    }
+
+    public int capacity()
+    {
+        return file.geometry().laneCapacity();
+    }
+
+    public int maxPayloadLength()
+    {
+        return file.geometry().maxPayloadLength();
+    }
+
+    public int maxDeliveries()
+    {
+        return file.maxDeliveries();
+    }
+
+    public Duration leaseTimeout()
+    {
+        return Duration.ofMillis(file.leaseTimeoutMs());
+    }
+
+    public Duration heartbeatTimeout()
+    {
+        return Duration.ofMillis(file.heartbeatTimeoutMs());
+    }
+
+    /**
+     * Closes every handle still open (their leases are released), then unmaps the file. Call it only once the
+     * threads using those handles have stopped.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        for (final AutoCloseable handle : new ArrayList<>(handles))
+        {
+            try
+            {
+                handle.close();
+            }
+            catch (final Exception ignore)
+            {
+                // keep closing the others
+            }
+        }
+        if (sweeper != null)
+        {
+            participants.detach(sweeper.row());
+        }
+        closed = true;
+        file.close();
+    }
+
+    // --------------------------------------------------------------------------------------------------------
+    // For the handles
+    // --------------------------------------------------------------------------------------------------------
+
+    QueueFile file()
+    {
+        return file;
+    }
+
+    AtomicBuffer buffer()
+    {
+        return file.buffer();
+    }
+
+    LaneRing lane(final int lane)
+    {
+        if (lane < 0 || lane >= lanes.length)
+        {
+            throw new IllegalArgumentException("lane " + lane + " does not exist: this queue has lanes 0.." +
+                (lanes.length - 1));
+        }
+        return lanes[lane];
+    }
+
+    LaneRing deadLetterRing()
+    {
+        return deadLetters;
+    }
+
+    QueueClock clock()
+    {
+        return clock;
+    }
+
+    ParticipantTable participants()
+    {
+        return participants;
+    }
+
+    synchronized void detached(final AutoCloseable handle, final int row)
+    {
+        if (handles.remove(handle) && !closed)
+        {
+            participants.detach(row);
+        }
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("queue " + file.path() + " is closed");
+        }
+    }
+
+}

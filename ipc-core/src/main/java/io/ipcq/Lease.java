@@ -1,0 +1,198 @@
+package io.ipcq;
+
+import io.ipcq.layout.CounterIndex;
+import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.SlotLease;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.time.Duration;
+
+/**
+ * Exclusive hold on one message, read in place. End it with {@link #ack()} (the message leaves the queue),
+ * {@link #release()} (it goes back for redelivery), or {@link #close()}, which releases it if it was not acked:
+ * so a try-with-resources block never loses a message, whatever exits it.
+ * <p>
+ * If the lease was taken away meanwhile (it expired, or its holder was declared dead), ack, release and extend
+ * return false, change nothing, and count a fenced ack. A Lease object is reused by its {@link Consumer} once it
+ * has ended: do not keep it after that.
+ */
+public final class Lease implements AutoCloseable
+{
+    private final Consumer consumer;
+    private final SlotLease slot = new SlotLease();
+    private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
+    private boolean active;
+    private boolean fenced;
+
+    Lease(final Consumer consumer)
+    {
+        this.consumer = consumer;
+    }
+
+    SlotLease slot()
+    {
+        return slot;
+    }
+
+    void activate()
+    {
+        active = true;
+        fenced = false;
+        final LaneRing ring = slot.ring();
+        payload.wrap(ring.buffer(), slot.payloadOffset(), ring.checkedPayloadLengthOrZero(slot));
+    }
+
+    /**
+     * @return the message id: the same on every delivery of this message, and in the dead-letter ring.
+     */
+    public long id()
+    {
+        return slot.messageId();
+    }
+
+    /**
+     * @return the lane the message was sent on (for a dead letter: the dead-letter ring's index, the lane count).
+     */
+    public int lane()
+    {
+        return (int)(slot.messageId() >>> 56);
+    }
+
+    /**
+     * @return which delivery this is: 1 the first time, more after releases and expiries.
+     */
+    public int deliveryCount()
+    {
+        return slot.deliveryCount();
+    }
+
+    /**
+     * @return payload length in bytes.
+     * @throws CorruptQueueException if the length word in the slot is impossible.
+     */
+    public int length()
+    {
+        return slot.ring().checkedPayloadLength(slot);
+    }
+
+    /**
+     * @return the payload, read in place in the shared file; valid until the lease ends.
+     */
+    public DirectBuffer payload()
+    {
+        length();
+        return payload;
+    }
+
+    /**
+     * @return the deadline in epoch ms as granted or last extended.
+     */
+    public long deadlineEpochMs()
+    {
+        return consumer.queue().clock().toEpochMs(
+            io.ipcq.layout.SlotDescriptor.deadlineSinceCreated(
+                slot.ring().buffer().getLongVolatile(slot.slotOffset() + io.ipcq.layout.SlotDescriptor.DEADLINE_OFFSET)));
+    }
+
+    public boolean isActive()
+    {
+        return active;
+    }
+
+    /**
+     * Acknowledges: the message leaves the queue for good.
+     *
+     * @return false if the lease had been taken away; then nothing changed and the message will be (or was)
+     * delivered again.
+     */
+    public boolean ack()
+    {
+        checkActive();
+        final boolean acked = slot.ring().ack(slot);
+        end(acked ? CounterIndex.ACKED : CounterIndex.FENCED_ACKS);
+        return acked;
+    }
+
+    /**
+     * Gives the message back at once: redelivered before any new message of its lane, or dead-lettered if it has
+     * been delivered max-deliveries times.
+     *
+     * @return false if the lease had been taken away (nothing changed).
+     */
+    public boolean release()
+    {
+        checkActive();
+        final int result = slot.ring().requeueOrDeadLetter(
+            slot.position(), slot.leasedWord(), consumer.maxDeliveries(), consumer.queue().deadLetterRing(),
+            consumer.holder());
+        if (result == LaneRing.FENCED)
+        {
+            end(CounterIndex.FENCED_ACKS);
+            return false;
+        }
+        if (result == LaneRing.DEAD_LETTERED_OK)
+        {
+            consumer.count(CounterIndex.DEAD_LETTERED);
+        }
+        end(CounterIndex.RELEASED);
+        return true;
+    }
+
+    /**
+     * Moves the deadline to now + {@code duration}.
+     *
+     * @param duration the new lease length from now.
+     * @return false if the lease had been taken away or is being expired (nothing changed).
+     */
+    public boolean extend(final Duration duration)
+    {
+        checkActive();
+        final long deadline = consumer.queue().clock().nowSinceCreated() + duration.toMillis();
+        final boolean extended = !fenced && slot.ring().extend(slot, deadline);
+        if (!extended)
+        {
+            fenced = true;
+            consumer.count(CounterIndex.FENCED_ACKS);
+        }
+        return extended;
+    }
+
+    /**
+     * Releases the lease if it is still held and was not acked; does nothing otherwise.
+     */
+    @Override
+    public void close()
+    {
+        if (!active)
+        {
+            return;
+        }
+        if (fenced)
+        {
+            end(-1);
+            return;
+        }
+        release();
+    }
+
+    private void end(final int counterIndex)
+    {
+        active = false;
+        consumer.finished(counterIndex);
+    }
+
+    private void checkActive()
+    {
+        if (!active)
+        {
+            throw new IllegalStateException("lease has ended (acked, released or closed)");
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return active ? "Lease{id=" + Long.toHexString(id()) + ", delivery=" + deliveryCount() + "}" : "Lease{ended}";
+    }
+}

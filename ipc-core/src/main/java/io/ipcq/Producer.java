@@ -1,0 +1,193 @@
+package io.ipcq;
+
+import io.ipcq.internal.ParticipantTable;
+import io.ipcq.layout.CounterIndex;
+import io.ipcq.layout.SlotDescriptor;
+import io.ipcq.ring.LaneRing;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.time.Duration;
+
+/**
+ * Sends messages. One thread at a time; no allocation per message. Close it to free its participant row.
+ */
+public final class Producer implements AutoCloseable
+{
+    private final IpcQueue queue;
+    private final AtomicBuffer buffer;
+    private final int row;
+    private final int rowOffset;
+    private final int holder;
+    private final int maxPayloadLength;
+    private final UnsafeBuffer bytesView = new UnsafeBuffer(0, 0);
+    private final IdleStrategy idleStrategy = new BackoffIdleStrategy();
+    private boolean closed;
+
+    Producer(final IpcQueue queue, final int row)
+    {
+        this.queue = queue;
+        this.buffer = queue.buffer();
+        this.row = row;
+        this.rowOffset = queue.participants().rowOffset(row);
+        this.holder = row + 1;
+        this.maxPayloadLength = queue.maxPayloadLength();
+    }
+
+    /**
+     * Copies a message into lane 0 if there is room.
+     *
+     * @param source bytes to send.
+     * @param offset where they start.
+     * @param length how many.
+     * @return OK, FULL or SEALED.
+     */
+    public SendResult trySend(final DirectBuffer source, final int offset, final int length)
+    {
+        return trySend(0, source, offset, length);
+    }
+
+    /**
+     * Copies a message into a lane if there is room.
+     *
+     * @param lane   priority lane; higher lanes are served first.
+     * @param source bytes to send.
+     * @param offset where they start.
+     * @param length how many, at most the queue's max payload length.
+     * @return OK, FULL or SEALED.
+     */
+    public SendResult trySend(final int lane, final DirectBuffer source, final int offset, final int length)
+    {
+        checkOpen();
+        final LaneRing ring = queue.lane(lane);
+        checkLength(length);
+        final long position = ring.tryClaim(holder);
+        if (position < 0)
+        {
+            return refused(position);
+        }
+        buffer.putBytes(ring.slotOffset(position) + SlotDescriptor.PAYLOAD_OFFSET, source, offset, length);
+        ring.commit(position, length);
+        ParticipantTable.increment(buffer, rowOffset, CounterIndex.SENT);
+        return SendResult.OK;
+    }
+
+    /**
+     * @param lane  priority lane.
+     * @param bytes the whole array is the message.
+     * @return OK, FULL or SEALED.
+     */
+    public SendResult trySend(final int lane, final byte[] bytes)
+    {
+        bytesView.wrap(bytes);
+        return trySend(lane, bytesView, 0, bytes.length);
+    }
+
+    /**
+     * Sends, waiting for room up to a timeout (spin, then yield, then park).
+     *
+     * @param lane    priority lane.
+     * @param source  bytes to send.
+     * @param offset  where they start.
+     * @param length  how many.
+     * @param timeout how long to wait for room.
+     * @return OK, FULL if the timeout passed, or SEALED.
+     */
+    public SendResult send(
+        final int lane, final DirectBuffer source, final int offset, final int length, final Duration timeout)
+    {
+        final long deadlineNs = System.nanoTime() + timeout.toNanos();
+        idleStrategy.reset();
+        while (true)
+        {
+            final SendResult result = trySend(lane, source, offset, length);
+            if (result != SendResult.FULL || System.nanoTime() - deadlineNs >= 0)
+            {
+                return result;
+            }
+            idleStrategy.idle();
+        }
+    }
+
+    public SendResult send(final int lane, final byte[] bytes, final Duration timeout)
+    {
+        bytesView.wrap(bytes);
+        return send(lane, bytesView, 0, bytes.length, timeout);
+    }
+
+    /**
+     * Claims room for a message to be written in place, zero-copy: write through {@link Claim#buffer()}, then
+     * {@link Claim#commit()} or {@link Claim#abort()}. Until then, consumers wait at this position.
+     *
+     * @param lane   priority lane.
+     * @param length payload length.
+     * @param claim  a reusable claim flyweight, wrapped onto the slot on success.
+     * @return OK (claim wrapped), FULL or SEALED.
+     */
+    public SendResult tryClaim(final int lane, final int length, final Claim claim)
+    {
+        checkOpen();
+        final LaneRing ring = queue.lane(lane);
+        checkLength(length);
+        final long position = ring.tryClaim(holder);
+        if (position < 0)
+        {
+            return refused(position);
+        }
+        claim.wrap(this, ring, position, length);
+        return SendResult.OK;
+    }
+
+    void committed()
+    {
+        ParticipantTable.increment(buffer, rowOffset, CounterIndex.SENT);
+    }
+
+    private SendResult refused(final long position)
+    {
+        if (position == LaneRing.FULL)
+        {
+            ParticipantTable.increment(buffer, rowOffset, CounterIndex.REJECTED_FULL);
+            return SendResult.FULL;
+        }
+        return SendResult.SEALED;
+    }
+
+    private void checkLength(final int length)
+    {
+        if (length < 0 || length > maxPayloadLength)
+        {
+            throw new IllegalArgumentException("message of " + length + " bytes does not fit: this queue's " +
+                "max payload is " + maxPayloadLength + " bytes");
+        }
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("producer is closed");
+        }
+    }
+
+    /**
+     * @return the participant row this producer holds.
+     */
+    public int participantIndex()
+    {
+        return row;
+    }
+
+    @Override
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            queue.detached(this, row);
+        }
+    }
+}

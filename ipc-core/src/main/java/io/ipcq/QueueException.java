@@ -1,0 +1,19 @@
+package io.ipcq;
+
+/**
+ * Base of the errors ipcq reports; its message is one line that says what is wrong and where.
+ */
+public class QueueException extends RuntimeException
+{
+    private static final long serialVersionUID = 1L;
+
+    public QueueException(final String message)
+    {
+        super(message);
+    }
+
+    public QueueException(final String message, final Throwable cause)
+    {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,140 @@
+package io.ipcq.internal;
+
+import io.ipcq.QueueException;
+import io.ipcq.layout.CounterIndex;
+import io.ipcq.layout.QueueDescriptor;
+import org.agrona.concurrent.AtomicBuffer;
+
+import static io.ipcq.layout.ParticipantDescriptor.*;
+
+/**
+ * The participants table: attach takes a free row by CAS, detach folds the row's counters into the header and
+ * frees it. A row's index + 1 is the holder id written into the lease-state words of what it owns.
+ */
+public final class ParticipantTable
+{
+    private final AtomicBuffer buffer;
+    private final int tableOffset;
+    private final int capacity;
+
+    public ParticipantTable(final AtomicBuffer buffer, final long tableOffset, final int capacity)
+    {
+        this.buffer = buffer;
+        this.tableOffset = Math.toIntExact(tableOffset);
+        this.capacity = capacity;
+    }
+
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    public int rowOffset(final int index)
+    {
+        return tableOffset + index * PARTICIPANT_LENGTH;
+    }
+
+    /**
+     * @param holder a holder id read from the file.
+     * @return true if it names a row of this table (a corrupt id must never become an offset).
+     */
+    public boolean isValidHolder(final int holder)
+    {
+        return holder >= 1 && holder <= capacity;
+    }
+
+    /**
+     * Takes a free row.
+     *
+     * @param role      one of the ROLE_ constants.
+     * @param nowEpochMs attach time, also the first heartbeat.
+     * @return the row index.
+     */
+    public int attach(final int role, final long nowEpochMs)
+    {
+        for (int index = 0; index < capacity; index++)
+        {
+            final int row = rowOffset(index);
+            if (buffer.getIntVolatile(row + ROW_STATE_OFFSET) == ROW_FREE &&
+                buffer.compareAndSetInt(row + ROW_STATE_OFFSET, ROW_FREE, ROW_ATTACHING))
+            {
+                buffer.putInt(row + ROLE_OFFSET, role);
+                buffer.putLong(row + PID_OFFSET, ProcessInfo.selfPid());
+                buffer.putLong(row + START_TIME_OFFSET, ProcessInfo.selfStartTime());
+                buffer.putLong(row + ATTACHED_EPOCH_MS_OFFSET, nowEpochMs);
+                buffer.putLong(row + LEASES_HELD_OFFSET, 0);
+                for (int i = 0; i < CounterIndex.COUNTER_COUNT; i++)
+                {
+                    buffer.putLong(row + counterOffset(i), 0);
+                }
+                buffer.putLongRelease(row + HEARTBEAT_EPOCH_MS_OFFSET, nowEpochMs);
+                buffer.putIntRelease(row + ROW_STATE_OFFSET, ROW_ACTIVE);
+                return index;
+            }
+        }
+        throw new QueueException("cannot attach: all " + capacity + " participant rows are taken " +
+            "(create the queue with a larger participant capacity, or reap dead participants)");
+    }
+
+    /**
+     * Frees a row after adding its counters to the header's totals.
+     *
+     * @param index the row.
+     */
+    public void detach(final int index)
+    {
+        final int row = rowOffset(index);
+        foldCounters(row);
+        buffer.putLongRelease(row + LEASES_HELD_OFFSET, 0);
+        buffer.putIntRelease(row + ROW_STATE_OFFSET, ROW_FREE);
+    }
+
+    private void foldCounters(final int row)
+    {
+        for (int i = 0; i < CounterIndex.COUNTER_COUNT; i++)
+        {
+            final long value = buffer.getLongVolatile(row + counterOffset(i));
+            if (value != 0)
+            {
+                buffer.getAndAddLong(QueueDescriptor.counterOffset(i), value);
+                buffer.putLongRelease(row + counterOffset(i), 0);
+            }
+        }
+    }
+
+    /**
+     * Bumps a counter of a row. Only the row's owner writes it: a plain load and a release store suffice.
+     *
+     * @param rowOffset    the row.
+     * @param counterIndex one of {@link CounterIndex}.
+     */
+    public static void increment(final AtomicBuffer buffer, final int rowOffset, final int counterIndex)
+    {
+        final int offset = rowOffset + counterOffset(counterIndex);
+        buffer.putLongRelease(offset, buffer.getLong(offset) + 1);
+    }
+
+    public static void addLeasesHeld(final AtomicBuffer buffer, final int rowOffset, final int delta)
+    {
+        final int offset = rowOffset + LEASES_HELD_OFFSET;
+        buffer.putLongRelease(offset, buffer.getLong(offset) + delta);
+    }
+
+    /**
+     * @param counterIndex one of {@link CounterIndex}.
+     * @return the header's total plus every attached row's count (rows change while this reads: see docs).
+     */
+    public long counterTotal(final int counterIndex)
+    {
+        long total = buffer.getLongVolatile(QueueDescriptor.counterOffset(counterIndex));
+        for (int index = 0; index < capacity; index++)
+        {
+            final int row = rowOffset(index);
+            if (buffer.getIntVolatile(row + ROW_STATE_OFFSET) != ROW_FREE)
+            {
+                total += buffer.getLongVolatile(row + counterOffset(counterIndex));
+            }
+        }
+        return total;
+    }
+}

@@ -1,0 +1,100 @@
+package io.ipcq.layout;
+
+/**
+ * One slot of a ring: a 64-byte header on its own cache line, then the payload (also cache-line aligned).
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |              Sequence (position + lap state, see below)       |  0
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |      Generation (low 32 bits of the lease-state word)         |  8
+ *  +-----------------------------------------------+---------------+
+ *  |        Holder (participant index + 1)         |     State     |  12
+ *  +-----------------------------------------------+---------------+
+ *  |   Deadline, bits 0-31 (ms since Created Epoch ms)             |  16
+ *  +---------------+-----------------------------------------------+
+ *  | Deadline 32-39|   Deadline Tag (generation, low 24 bits)      |  20
+ *  +---------------+-----------------------------------------------+
+ *  |                        Message Id                             |  24
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                       Delivery Count                          |  32
+ *  +---------------------------------------------------------------+
+ *  |                       Payload Length                          |  36
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved to 64                           ...
+ *  +---------------------------------------------------------------+
+ *  |                      Payload (max payload, padded to 64)     ...
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * Sequence, for the slot of position p (slot index p &amp; mask), in the lap that holds p:
+ * <ul>
+ *   <li>{@code p}: free for the producer that claims p (also: claimed by it, not yet committed);</li>
+ *   <li>{@code p + 1}: committed; the lease-state word says where the message is in its life;</li>
+ *   <li>{@code p + capacity}: freed (acked, dead-lettered or a tombstone): free for position p + capacity.</li>
+ * </ul>
+ * The lease-state word (offset 8, one long so one CAS changes state, holder and generation together) is
+ * described in {@link LeaseState}. Every change of it adds one to the generation.
+ */
+public final class SlotDescriptor
+{
+    public static final int SEQUENCE_OFFSET = 0;
+    public static final int LEASE_STATE_OFFSET = 8;
+    public static final int DEADLINE_OFFSET = 16;
+    public static final int MESSAGE_ID_OFFSET = 24;
+    public static final int DELIVERY_COUNT_OFFSET = 32;
+    public static final int PAYLOAD_LENGTH_OFFSET = 36;
+    public static final int SLOT_HEADER_LENGTH = 64;
+    public static final int PAYLOAD_OFFSET = SLOT_HEADER_LENGTH;
+
+    public static final int SLOT_ALIGNMENT = 64;
+
+    /** Deadline words carry the deadline in their low 40 bits: about 34 years of milliseconds. */
+    public static final int DEADLINE_BITS = 40;
+    public static final long DEADLINE_MASK = (1L << DEADLINE_BITS) - 1;
+    /** A deadline of 0 with a matching tag means: the sweeper has claimed this lease for expiry. */
+    public static final long DEADLINE_EXPIRING = 0;
+
+    private SlotDescriptor()
+    {
+    }
+
+    /**
+     * @param maxPayloadLength largest payload.
+     * @return bytes of one slot: header plus payload, rounded up to a whole number of cache lines.
+     */
+    public static int slotLength(final int maxPayloadLength)
+    {
+        return (int)QueueDescriptor.align(SLOT_HEADER_LENGTH + (long)maxPayloadLength, SLOT_ALIGNMENT);
+    }
+
+    /**
+     * A deadline word: the deadline tagged with the lease's generation, so a deadline left over from an
+     * earlier lease of the slot is never taken for the current one's.
+     *
+     * @param generation           the lease's generation (the lease-state word's).
+     * @param deadlineSinceCreated deadline in ms since the file's creation epoch.
+     * @return the word.
+     */
+    public static long deadlineWord(final int generation, final long deadlineSinceCreated)
+    {
+        return ((long)(generation & 0xFF_FFFF) << DEADLINE_BITS) | (deadlineSinceCreated & DEADLINE_MASK);
+    }
+
+    public static int deadlineTag(final long deadlineWord)
+    {
+        return (int)(deadlineWord >>> DEADLINE_BITS);
+    }
+
+    public static boolean deadlineBelongsTo(final long deadlineWord, final int generation)
+    {
+        return deadlineTag(deadlineWord) == (generation & 0xFF_FFFF);
+    }
+
+    public static long deadlineSinceCreated(final long deadlineWord)
+    {
+        return deadlineWord & DEADLINE_MASK;
+    }
+}

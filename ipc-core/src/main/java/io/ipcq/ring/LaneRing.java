@@ -1,0 +1,616 @@
+package io.ipcq.ring;
+
+import io.ipcq.CorruptQueueException;
+import io.ipcq.layout.LaneDescriptor;
+import io.ipcq.layout.LeaseState;
+import io.ipcq.layout.SlotDescriptor;
+import org.agrona.concurrent.AtomicBuffer;
+
+import static io.ipcq.layout.LeaseState.*;
+import static io.ipcq.layout.SlotDescriptor.*;
+
+/**
+ * The ring protocol of one lane (or of the dead-letter ring): every transition of a slot's sequence and
+ * lease-state words. Stateless apart from the geometry, so one instance serves every thread of a process.
+ * <p>
+ * Producers claim positions in order (Vyukov: a slot is claimable for position p when its sequence is p), write
+ * in place, and commit by storing state READY then sequence p + 1 with release. Consumers take the position at
+ * the lease cursor by CAS on the slot's lease-state word (READY to LEASED), then help the cursor on; a message
+ * released or expired goes back to REQUEUED in place and is found by a scan of [head, cursor) that consumers run
+ * only when the lane's requeue count has moved. An ack frees the slot: state FREE, then sequence p + capacity.
+ * See docs/protocol.md for the state machine and the table of transitions.
+ * <p>
+ * Accessor names follow Agrona: {@code getLongVolatile} loads with acquire (and more), {@code putLongRelease}
+ * stores with release, {@code compareAndSetLong} and {@code getAndAddLong} are full fences.
+ */
+public final class LaneRing
+{
+    /** {@link #tryClaim} answer: the slot at the tail still holds an unacked message of the previous lap. */
+    public static final long FULL = -1;
+    /** {@link #tryClaim} answer: the queue is sealed. */
+    public static final long SEALED = -2;
+    /** No message to lease. */
+    public static final long NONE = -1;
+
+    /** Answers of {@link #requeueOrDeadLetter}. */
+    public static final int REQUEUED_OK = 1;
+    public static final int DEAD_LETTERED_OK = 2;
+    public static final int PARKED_OK = 3;
+    public static final int FENCED = 0;
+
+    private final AtomicBuffer buffer;
+    private final int lane;
+    private final int tailOffset;
+    private final int cursorOffset;
+    private final int headOffset;
+    private final int requeueCountOffset;
+    private final int ringOffset;
+    private final int capacity;
+    private final int mask;
+    private final int slotLength;
+    private final int maxPayloadLength;
+    private final QueueClock clock;
+
+    /**
+     * @param buffer           over the whole file.
+     * @param lane             lane index; the dead-letter ring has index {@code lanes}.
+     * @param ringOffset       offset of the first slot.
+     * @param capacity         slots, a power of two.
+     * @param slotLength       bytes per slot.
+     * @param maxPayloadLength largest payload.
+     * @param clock            the clock lease deadlines are read from.
+     */
+    public LaneRing(
+        final AtomicBuffer buffer,
+        final int lane,
+        final long ringOffset,
+        final int capacity,
+        final int slotLength,
+        final int maxPayloadLength,
+        final QueueClock clock)
+    {
+        this.buffer = buffer;
+        this.clock = clock;
+        this.lane = lane;
+        final int laneOffset = LaneDescriptor.laneDescriptorOffset(lane);
+        this.tailOffset = laneOffset + LaneDescriptor.TAIL_OFFSET;
+        this.cursorOffset = laneOffset + LaneDescriptor.LEASE_CURSOR_OFFSET;
+        this.headOffset = laneOffset + LaneDescriptor.HEAD_OFFSET;
+        this.requeueCountOffset = laneOffset + LaneDescriptor.REQUEUE_COUNT_OFFSET;
+        this.ringOffset = Math.toIntExact(ringOffset);
+        this.capacity = capacity;
+        this.mask = capacity - 1;
+        this.slotLength = slotLength;
+        this.maxPayloadLength = maxPayloadLength;
+    }
+
+    public int lane()
+    {
+        return lane;
+    }
+
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    public int maxPayloadLength()
+    {
+        return maxPayloadLength;
+    }
+
+    public AtomicBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /**
+     * @param position a position.
+     * @return offset of its slot; the mask keeps any position, even a corrupt one, inside the ring.
+     */
+    public int slotOffset(final long position)
+    {
+        return ringOffset + (int)(position & mask) * slotLength;
+    }
+
+    /**
+     * Message ids are stable across deliveries and dead-lettering: the lane in the top byte, the position below.
+     *
+     * @param position the position the producer claimed.
+     * @return the id.
+     */
+    public long messageId(final long position)
+    {
+        return ((long)lane << 56) | (position & 0x00FF_FFFF_FFFF_FFFFL);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Producer side
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * Claims the next position for a producer and marks its slot CLAIMED by {@code holder}.
+     *
+     * @param holder the producer's participant index + 1.
+     * @return the position, or {@link #FULL} or {@link #SEALED}.
+     */
+    public long tryClaim(final int holder)
+    {
+        final AtomicBuffer buffer = this.buffer;
+        while (true)
+        {
+            final long tail = buffer.getLongVolatile(tailOffset);
+            if ((tail & LaneDescriptor.SEALED_BIT) != 0)
+            {
+                return SEALED;
+            }
+            final int slot = slotOffset(tail);
+            final long sequence = buffer.getLongVolatile(slot + SEQUENCE_OFFSET);
+            if (sequence == tail)
+            {
+                if (buffer.compareAndSetLong(tailOffset, tail, tail + 1))
+                {
+                    // The slot is ours until commit: nobody else writes it, the reaper only reads it.
+                    final long free = buffer.getLongVolatile(slot + LEASE_STATE_OFFSET);
+                    buffer.putLongRelease(slot + LEASE_STATE_OFFSET, next(free, CLAIMED, holder));
+                    buffer.putLong(slot + MESSAGE_ID_OFFSET, messageId(tail));
+                    buffer.putInt(slot + DELIVERY_COUNT_OFFSET, 0);
+                    return tail;
+                }
+            }
+            else if (sequence < tail)
+            {
+                return FULL;
+            }
+            // else another producer claimed this position first: read the tail again.
+        }
+    }
+
+    /**
+     * Publishes a claimed message: state READY, then the sequence that tells consumers it is there.
+     *
+     * @param position      the claimed position.
+     * @param payloadLength bytes written at the payload offset.
+     */
+    public void commit(final long position, final int payloadLength)
+    {
+        final int slot = slotOffset(position);
+        buffer.putInt(slot + PAYLOAD_LENGTH_OFFSET, payloadLength);
+        final long claimed = buffer.getLong(slot + LEASE_STATE_OFFSET);
+        buffer.putLongRelease(slot + LEASE_STATE_OFFSET, next(claimed, READY, NO_HOLDER));
+        buffer.putLongRelease(slot + SEQUENCE_OFFSET, position + 1);
+    }
+
+    /**
+     * Gives a claimed position back unused: the slot becomes a tombstone that consumers step over.
+     *
+     * @param position the claimed position.
+     */
+    public void abort(final long position)
+    {
+        final int slot = slotOffset(position);
+        final long claimed = buffer.getLong(slot + LEASE_STATE_OFFSET);
+        free(slot, position, claimed);
+    }
+
+    /**
+     * Turns the CLAIMED slot of a producer that will never commit into a tombstone (reaper repair).
+     *
+     * @param position position of the slot.
+     * @param observed the CLAIMED word observed.
+     * @return true if this call repaired it.
+     */
+    public boolean repairClaim(final long position, final long observed)
+    {
+        final int slot = slotOffset(position);
+        final long freeWord = next(observed, FREE, NO_HOLDER);
+        if (buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, observed, freeWord))
+        {
+            buffer.putLongRelease(slot + SEQUENCE_OFFSET, position + capacity);
+            return true;
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Consumer side
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * Leases the message at the lease cursor, stepping the cursor over positions already delivered or freed.
+     *
+     * @param holder     the consumer's participant index + 1.
+     * @param lease      filled in on success.
+     * @param leaseTimeoutMs how long the lease lasts from now.
+     * @return true if a message was leased.
+     */
+    public boolean tryLeaseNext(final int holder, final SlotLease lease, final long leaseTimeoutMs)
+    {
+        final AtomicBuffer buffer = this.buffer;
+        while (true)
+        {
+            final long cursor = buffer.getLongVolatile(cursorOffset);
+            final int slot = slotOffset(cursor);
+            final long committed = cursor + 1;
+            final long sequence = buffer.getLongVolatile(slot + SEQUENCE_OFFSET);
+            if (sequence < committed)
+            {
+                return false;
+            }
+            if (sequence == committed)
+            {
+                final long word = buffer.getLongVolatile(slot + LEASE_STATE_OFFSET);
+                // Sequence read on both sides of the state: the word belongs to this position's lap.
+                if (buffer.getLongVolatile(slot + SEQUENCE_OFFSET) != committed)
+                {
+                    continue;
+                }
+                final int state = state(word);
+                if (state == READY || state == REQUEUED)
+                {
+                    final long leased = next(word, LEASED, holder);
+                    if (buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, word, leased))
+                    {
+                        buffer.compareAndSetLong(cursorOffset, cursor, cursor + 1);
+                        completeLease(lease, slot, cursor, leased, leaseTimeoutMs);
+                        return true;
+                    }
+                    continue;
+                }
+            }
+            // Delivered already, or freed and perhaps reused: this position needs no first delivery.
+            buffer.compareAndSetLong(cursorOffset, cursor, cursor + 1);
+        }
+    }
+
+    /**
+     * Leases a message waiting for redelivery, scanning from the head hint to the lease cursor.
+     *
+     * @param holder     the consumer's participant index + 1.
+     * @param lease      filled in on success.
+     * @param leaseTimeoutMs how long the lease lasts from now.
+     * @return true if a message was leased.
+     */
+    public boolean tryLeaseRequeued(final int holder, final SlotLease lease, final long leaseTimeoutMs)
+    {
+        final AtomicBuffer buffer = this.buffer;
+        final long cursor = buffer.getLongVolatile(cursorOffset);
+        for (long position = advanceHead(cursor); position < cursor; position++)
+        {
+            final int slot = slotOffset(position);
+            final long committed = position + 1;
+            if (buffer.getLongVolatile(slot + SEQUENCE_OFFSET) != committed)
+            {
+                continue;
+            }
+            final long word = buffer.getLongVolatile(slot + LEASE_STATE_OFFSET);
+            if (state(word) != REQUEUED || buffer.getLongVolatile(slot + SEQUENCE_OFFSET) != committed)
+            {
+                continue;
+            }
+            final long leased = next(word, LEASED, holder);
+            if (buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, word, leased))
+            {
+                completeLease(lease, slot, position, leased, leaseTimeoutMs);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void completeLease(
+        final SlotLease lease, final int slot, final long position, final long leased, final long leaseTimeoutMs)
+    {
+        final AtomicBuffer buffer = this.buffer;
+        final long deadline = clock.nowSinceCreated() + leaseTimeoutMs;
+        // Delivery count before the deadline: a sweeper acts on a lease only once its deadline carries the
+        // lease's tag, and by then the count it reads is this delivery's.
+        final int deliveries = buffer.getInt(slot + DELIVERY_COUNT_OFFSET) + 1;
+        buffer.putInt(slot + DELIVERY_COUNT_OFFSET, deliveries);
+        buffer.putLongRelease(slot + DEADLINE_OFFSET, deadlineWord(generation(leased), deadline));
+        lease.ring = this;
+        lease.position = position;
+        lease.slotOffset = slot;
+        lease.leasedWord = leased;
+        lease.deliveryCount = deliveries;
+        lease.messageId = buffer.getLong(slot + MESSAGE_ID_OFFSET);
+        lease.payloadLength = buffer.getInt(slot + PAYLOAD_LENGTH_OFFSET);
+    }
+
+    /**
+     * @param lease a lease this ring granted.
+     * @return the payload length, checked against the geometry: a corrupt word is an error, never a wild read.
+     */
+    public int checkedPayloadLength(final SlotLease lease)
+    {
+        final int length = lease.payloadLength;
+        if (length < 0 || length > maxPayloadLength)
+        {
+            throw new CorruptQueueException("lane " + lane + " slot " + (lease.position & mask) +
+                ": payload length " + length + " is outside [0, " + maxPayloadLength + "]");
+        }
+        return length;
+    }
+
+    /**
+     * @param lease a lease this ring granted.
+     * @return the payload length if it is possible, else 0 (the view is then empty and length() reports why).
+     */
+    public int checkedPayloadLengthOrZero(final SlotLease lease)
+    {
+        final int length = lease.payloadLength;
+        return length < 0 || length > maxPayloadLength ? 0 : length;
+    }
+
+    /**
+     * Acknowledges: the message leaves the queue and its slot is free for the next lap.
+     *
+     * @param lease the holder's lease.
+     * @return false if the lease had been taken away (nothing changed).
+     */
+    public boolean ack(final SlotLease lease)
+    {
+        final int slot = lease.slotOffset;
+        final long leased = lease.leasedWord;
+        if (!buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, leased, next(leased, FREE, NO_HOLDER)))
+        {
+            return false;
+        }
+        buffer.putLongRelease(slot + SEQUENCE_OFFSET, lease.position + capacity);
+        return true;
+    }
+
+    /**
+     * Moves the deadline of a lease still held.
+     *
+     * @param lease                the holder's lease.
+     * @param deadlineSinceCreated new deadline, ms since the file's creation epoch.
+     * @return false if the lease had been taken away or is being expired.
+     */
+    public boolean extend(final SlotLease lease, final long deadlineSinceCreated)
+    {
+        final int slot = lease.slotOffset;
+        final int generation = generation(lease.leasedWord);
+        final long current = buffer.getLongVolatile(slot + DEADLINE_OFFSET);
+        if (!deadlineBelongsTo(current, generation) || deadlineSinceCreated(current) == DEADLINE_EXPIRING)
+        {
+            return false;
+        }
+        if (!buffer.compareAndSetLong(slot + DEADLINE_OFFSET, current, deadlineWord(generation, deadlineSinceCreated)))
+        {
+            return false;
+        }
+        return buffer.getLongVolatile(slot + LEASE_STATE_OFFSET) == lease.leasedWord;
+    }
+
+    /**
+     * Gives a leased message back: REQUEUED for redelivery, or to the dead-letter ring once it has been delivered
+     * {@code maxDeliveries} times.
+     *
+     * @param position      the message's position.
+     * @param observed      the lease-state word the caller holds (its own lease, or one a sweeper revokes).
+     * @param maxDeliveries the queue's limit; 0 for the dead-letter ring itself (never dead-lettered again).
+     * @param deadLetters   the dead-letter ring.
+     * @param mover         participant index + 1 of the caller (the holder written while copying).
+     * @return {@link #REQUEUED_OK}, {@link #DEAD_LETTERED_OK}, {@link #PARKED_OK} or {@link #FENCED}.
+     */
+    public int requeueOrDeadLetter(
+        final long position, final long observed, final int maxDeliveries, final LaneRing deadLetters, final int mover)
+    {
+        final int slot = slotOffset(position);
+        final int deliveries = buffer.getInt(slot + DELIVERY_COUNT_OFFSET);
+        if (maxDeliveries > 0 && deliveries >= maxDeliveries)
+        {
+            final long moving = next(observed, DEAD_LETTERING, mover);
+            if (!buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, observed, moving))
+            {
+                return FENCED;
+            }
+            return moveToDeadLetters(slot, position, moving, deadLetters, mover);
+        }
+        if (!buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, observed, next(observed, REQUEUED, NO_HOLDER)))
+        {
+            return FENCED;
+        }
+        buffer.getAndAddLong(requeueCountOffset, 1);
+        return REQUEUED_OK;
+    }
+
+    /**
+     * Retries the move of a PARKED message (one that found the dead-letter ring full).
+     *
+     * @param position    its position.
+     * @param observed    the PARKED word observed.
+     * @param deadLetters the dead-letter ring.
+     * @param mover       participant index + 1 of the caller.
+     * @return {@link #DEAD_LETTERED_OK}, {@link #PARKED_OK} or {@link #FENCED}.
+     */
+    public int retryParked(final long position, final long observed, final LaneRing deadLetters, final int mover)
+    {
+        final int slot = slotOffset(position);
+        final long moving = next(observed, DEAD_LETTERING, mover);
+        if (!buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, observed, moving))
+        {
+            return FENCED;
+        }
+        return moveToDeadLetters(slot, position, moving, deadLetters, mover);
+    }
+
+    private int moveToDeadLetters(
+        final int slot, final long position, final long moving, final LaneRing deadLetters, final int mover)
+    {
+        final long target = deadLetters.tryClaim(mover);
+        if (target < 0)
+        {
+            buffer.putLongRelease(slot + LEASE_STATE_OFFSET, next(moving, PARKED, NO_HOLDER));
+            return PARKED_OK;
+        }
+        final int targetSlot = deadLetters.slotOffset(target);
+        final int length = Math.max(0, Math.min(buffer.getInt(slot + PAYLOAD_LENGTH_OFFSET), maxPayloadLength));
+        buffer.putLong(targetSlot + MESSAGE_ID_OFFSET, buffer.getLong(slot + MESSAGE_ID_OFFSET));
+        // The dead letter keeps its history: deliveries so far, counting up again from there when it is read.
+        buffer.putInt(targetSlot + DELIVERY_COUNT_OFFSET, buffer.getInt(slot + DELIVERY_COUNT_OFFSET));
+        buffer.putBytes(targetSlot + PAYLOAD_OFFSET, buffer, slot + PAYLOAD_OFFSET, length);
+        deadLetters.commit(target, length);
+        free(slot, position, moving);
+        return DEAD_LETTERED_OK;
+    }
+
+    private void free(final int slot, final long position, final long owned)
+    {
+        buffer.putLongRelease(slot + LEASE_STATE_OFFSET, next(owned, FREE, NO_HOLDER));
+        buffer.putLongRelease(slot + SEQUENCE_OFFSET, position + capacity);
+    }
+
+    /**
+     * Claims an expired lease for revocation: CAS its deadline to EXPIRING, so a racing extend fails.
+     *
+     * @param position position of the slot.
+     * @param observed the LEASED word observed.
+     * @param nowSinceCreated now, ms since the file's creation epoch.
+     * @return true if the lease is past its deadline and the caller now owns its revocation.
+     */
+    public boolean claimExpiry(final long position, final long observed, final long nowSinceCreated)
+    {
+        final int slot = slotOffset(position);
+        final long deadline = buffer.getLongVolatile(slot + DEADLINE_OFFSET);
+        final int generation = generation(observed);
+        if (!deadlineBelongsTo(deadline, generation))
+        {
+            // The holder has not written this lease's deadline yet: it is fresh.
+            return false;
+        }
+        final long since = deadlineSinceCreated(deadline);
+        if (since == DEADLINE_EXPIRING)
+        {
+            return true;
+        }
+        if (since - nowSinceCreated > 0)
+        {
+            return false;
+        }
+        return buffer.compareAndSetLong(slot + DEADLINE_OFFSET, deadline, deadlineWord(generation, DEADLINE_EXPIRING));
+    }
+
+    /**
+     * Tells consumers that skipped a scan that a REQUEUED slot is waiting (a requeuer that died between its CAS
+     * and its count, or a count they read before the CAS).
+     */
+    public void bumpRequeueCount()
+    {
+        buffer.getAndAddLong(requeueCountOffset, 1);
+    }
+
+    public long requeueCount()
+    {
+        return buffer.getLongVolatile(requeueCountOffset);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Positions
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * @return the next position a producer will claim (without the sealed bit).
+     */
+    public long tailPosition()
+    {
+        return buffer.getLongVolatile(tailOffset) & ~LaneDescriptor.SEALED_BIT;
+    }
+
+    public boolean isSealed()
+    {
+        return (buffer.getLongVolatile(tailOffset) & LaneDescriptor.SEALED_BIT) != 0;
+    }
+
+    public long leaseCursor()
+    {
+        return buffer.getLongVolatile(cursorOffset);
+    }
+
+    public long headHint()
+    {
+        return buffer.getLongVolatile(headOffset);
+    }
+
+    /**
+     * Sets the sealed bit of the tail: every claim after this fails.
+     */
+    public void seal()
+    {
+        while (true)
+        {
+            final long tail = buffer.getLongVolatile(tailOffset);
+            if ((tail & LaneDescriptor.SEALED_BIT) != 0 ||
+                buffer.compareAndSetLong(tailOffset, tail, tail | LaneDescriptor.SEALED_BIT))
+            {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Moves the head hint over positions already freed, up to {@code limit}.
+     *
+     * @param limit do not move past this position.
+     * @return the head hint after the move: every position below it is freed.
+     */
+    public long advanceHead(final long limit)
+    {
+        final AtomicBuffer buffer = this.buffer;
+        long head = buffer.getLongVolatile(headOffset);
+        while (head < limit && buffer.getLongVolatile(slotOffset(head) + SEQUENCE_OFFSET) >= head + capacity)
+        {
+            if (buffer.compareAndSetLong(headOffset, head, head + 1))
+            {
+                head++;
+            }
+            else
+            {
+                head = buffer.getLongVolatile(headOffset);
+            }
+        }
+        return head;
+    }
+
+    /**
+     * @return true if every position ever claimed has been freed (acked, dead-lettered or aborted).
+     */
+    public boolean isDrained()
+    {
+        final long tail = tailPosition();
+        return advanceHead(tail) >= tail;
+    }
+
+    /**
+     * @param position a position.
+     * @return the lease-state word of its slot (of whatever lap the slot is in).
+     */
+    public long leaseStateWord(final long position)
+    {
+        return buffer.getLongVolatile(slotOffset(position) + LEASE_STATE_OFFSET);
+    }
+
+    public long sequence(final long position)
+    {
+        return buffer.getLongVolatile(slotOffset(position) + SEQUENCE_OFFSET);
+    }
+
+    public int mask()
+    {
+        return mask;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "LaneRing{lane=" + lane + ", capacity=" + capacity + ", tail=" + tailPosition() +
+            ", cursor=" + leaseCursor() + ", head=" + headHint() + "}";
+    }
+
+    /** @return the state name of a word, for messages. */
+    static String describe(final long word)
+    {
+        return LeaseState.toString(word);
+    }
+}
