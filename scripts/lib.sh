@@ -1,0 +1,53 @@
+# Sourced by every script: finds Java and Maven, and holds the JVM flags of every JVM we launch.
+# The same flags are the root pom's <ipcq.jvm.flags> (used by the tests): change both together.
+
+IPCQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+ipcq_java() {
+    if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+        echo "$JAVA_HOME/bin/java"
+    elif command -v java >/dev/null 2>&1; then
+        command -v java
+    else
+        echo "ipcq: no java found: install a JDK 17+ or set JAVA_HOME" >&2
+        return 1
+    fi
+}
+
+ipcq_java_feature() {
+    "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -1
+}
+
+ipcq_jvm_flags() {
+    local java="$1"
+    local flags=(
+        --add-exports java.base/jdk.internal.misc=ALL-UNNAMED
+        --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
+        --add-exports java.base/sun.nio.ch=ALL-UNNAMED
+        --add-exports jdk.unsupported/sun.misc=ALL-UNNAMED
+        --add-exports jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
+        --add-opens jdk.compiler/com.sun.tools.javac=ALL-UNNAMED
+        --add-opens java.base/java.lang=ALL-UNNAMED
+        --add-opens java.base/java.lang.reflect=ALL-UNNAMED
+        --add-opens java.base/java.io=ALL-UNNAMED
+        --add-opens java.base/java.util=ALL-UNNAMED
+        --add-opens java.base/java.nio=ALL-UNNAMED
+        --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+        -Dchronicle.analytics.disable=true
+        -Dchronicle.announcer.disable=true
+    )
+    local feature
+    feature="$(ipcq_java_feature "$java")"
+    if [ -n "$feature" ] && [ "$feature" -ge 24 ] 2>/dev/null; then
+        flags+=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
+    fi
+    printf '%s\n' "${flags[@]}"
+}
+
+ipcq_mvn() {
+    if ! command -v mvn >/dev/null 2>&1; then
+        echo "ipcq: Maven (mvn) is needed to build ipcq: install it first" >&2
+        return 1
+    fi
+    (cd "$IPCQ_ROOT" && mvn -B -q "$@")
+}
