@@ -51,3 +51,24 @@ ipcq_mvn() {
     fi
     (cd "$IPCQ_ROOT" && mvn -B -q "$@")
 }
+
+# Prints the classpath of ipc-tools (its jar plus target/lib), building it first if it was never built or if
+# any source is newer than the jar.
+ipcq_tools_classpath() {
+    local jar="$IPCQ_ROOT/ipc-tools/target/ipc-tools-0.1.0-SNAPSHOT.jar"
+    if [ ! -f "$jar" ] || [ -n "$(find "$IPCQ_ROOT/ipc-core/src/main" "$IPCQ_ROOT/ipc-tools/src/main" \
+            "$IPCQ_ROOT/pom.xml" "$IPCQ_ROOT/ipc-core/pom.xml" "$IPCQ_ROOT/ipc-tools/pom.xml" \
+            -newer "$jar" -type f 2>/dev/null | head -1)" ]; then
+        echo "ipcq: building ipc-tools (first run, or sources changed)..." >&2
+        ipcq_mvn -pl ipc-tools -am package -DskipTests >&2 || {
+            echo "ipcq: build failed" >&2
+            return 1
+        }
+    fi
+    local cp="$jar"
+    local dep
+    for dep in "$IPCQ_ROOT"/ipc-tools/target/lib/*.jar; do
+        cp="$cp:$dep"
+    done
+    printf '%s\n' "$cp"
+}

@@ -1,0 +1,4 @@
+/**
+ * Operator tools: the {@code ipcq} command and the demo.
+ */
+package io.ipcq.tools;
