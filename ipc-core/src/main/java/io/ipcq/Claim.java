@@ -76,6 +76,11 @@ public final class Claim
         ring.abort(position);
     }
 
+    Producer producer()
+    {
+        return producer;
+    }
+
     public boolean isActive()
     {
         return active;

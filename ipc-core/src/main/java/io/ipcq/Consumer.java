@@ -14,7 +14,7 @@ import java.time.Duration;
  * One thread at a time; its {@link Lease} objects are made up front and reused, so a receive allocates nothing.
  * Closing it releases every lease it still holds.
  */
-public final class Consumer implements AutoCloseable
+public final class Consumer implements IpcQueue.Participant
 {
     public static final int DEFAULT_MAX_HELD_LEASES = 64;
 
@@ -32,6 +32,7 @@ public final class Consumer implements AutoCloseable
     private int held;
     private ReceiveStatus status = ReceiveStatus.EMPTY;
     private boolean closed;
+    private volatile boolean evicted;
 
     Consumer(
         final IpcQueue queue,
@@ -212,6 +213,27 @@ public final class Consumer implements AutoCloseable
         {
             throw new IllegalStateException("consumer is closed");
         }
+        if (evicted)
+        {
+            throw new ParticipantEvictedException("consumer (participant " + row + ") was declared dead by the reaper " +
+                "(its heartbeat was older than the heartbeat timeout): its leases went back to the queue; " +
+                "close it and attach a new one");
+        }
+    }
+
+    /**
+     * @return true once the reaper declared this participant dead (e.g. its process was paused past the heartbeat
+     * timeout): its leases were revoked, and every further call fails.
+     */
+    public boolean isEvicted()
+    {
+        return evicted;
+    }
+
+    @Override
+    public void evict()
+    {
+        evicted = true;
     }
 
     /**

@@ -5,9 +5,13 @@ import io.ipcq.internal.QueueFile;
 import io.ipcq.layout.ParticipantDescriptor;
 import io.ipcq.layout.QueueDescriptor;
 import io.ipcq.reaper.LeaseSweeper;
+import io.ipcq.reaper.QueueAgent;
+import io.ipcq.reaper.Reaper;
 import io.ipcq.ring.LaneRing;
 import io.ipcq.ring.QueueClock;
+import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
 
@@ -43,13 +47,29 @@ public final class IpcQueue implements AutoCloseable
     private final LaneRing[] lanes;
     private final LaneRing deadLetters;
     private final ParticipantTable participants;
-    private final List<AutoCloseable> handles = new ArrayList<>();
+    private final List<Participant> handles = new ArrayList<>();
+    private final boolean backgroundAgent;
+    private volatile int[] attachedRows = new int[0];
+    private int adminRow = -1;
     private LeaseSweeper sweeper;
+    private Reaper reaper;
+    private AgentRunner agentRunner;
     private boolean closed;
 
-    private IpcQueue(final QueueFile file, final EpochClock epochClock)
+    /**
+     * A producer or consumer handle, as the queue and its agent see it.
+     */
+    interface Participant extends AutoCloseable
+    {
+        int participantIndex();
+
+        void evict();
+    }
+
+    private IpcQueue(final QueueFile file, final EpochClock epochClock, final boolean backgroundAgent)
     {
         this.file = file;
+        this.backgroundAgent = backgroundAgent;
         this.clock = new QueueClock(epochClock, file.createdEpochMs());
         final QueueDescriptor.Geometry geometry = file.geometry();
         final AtomicBuffer buffer = file.buffer();
@@ -75,11 +95,15 @@ public final class IpcQueue implements AutoCloseable
      */
     public static IpcQueue create(final Path path, final QueueConfig config)
     {
-        return create(path, config, SystemEpochClock.INSTANCE);
+        Objects.requireNonNull(config, "config");
+        return new IpcQueue(QueueFile.create(path, config, SystemEpochClock.INSTANCE.time()),
+            SystemEpochClock.INSTANCE, true);
     }
 
     /**
-     * As {@link #create(Path, QueueConfig)} with a given clock (tests drive lease expiry with one).
+     * As {@link #create(Path, QueueConfig)} with a given clock, in manual mode: no background agent beats
+     * heartbeats or reaps; the caller drives {@link #sweep()} and {@link #reap()} (tests drive time this way).
+     * Other processes' reapers will find this process's participants dead once their heartbeat timeout passes.
      *
      * @param path       where.
      * @param config     geometry and settings.
@@ -89,7 +113,7 @@ public final class IpcQueue implements AutoCloseable
     public static IpcQueue create(final Path path, final QueueConfig config, final EpochClock epochClock)
     {
         Objects.requireNonNull(config, "config");
-        return new IpcQueue(QueueFile.create(path, config, epochClock.time()), epochClock);
+        return new IpcQueue(QueueFile.create(path, config, epochClock.time()), epochClock, false);
     }
 
     /**
@@ -101,12 +125,19 @@ public final class IpcQueue implements AutoCloseable
      */
     public static IpcQueue open(final Path path)
     {
-        return open(path, SystemEpochClock.INSTANCE);
+        return new IpcQueue(QueueFile.open(path, false), SystemEpochClock.INSTANCE, true);
     }
 
+    /**
+     * As {@link #open(Path)} with a given clock, in manual mode (see {@link #create(Path, QueueConfig, EpochClock)}).
+     *
+     * @param path       the queue file.
+     * @param epochClock epoch milliseconds.
+     * @return the mapped queue.
+     */
     public static IpcQueue open(final Path path, final EpochClock epochClock)
     {
-        return new IpcQueue(QueueFile.open(path, false), epochClock);
+        return new IpcQueue(QueueFile.open(path, false), epochClock, false);
     }
 
     /**
@@ -135,9 +166,7 @@ public final class IpcQueue implements AutoCloseable
     {
         checkOpen();
         final int row = participants.attach(ParticipantDescriptor.ROLE_PRODUCER, clock.nowEpochMs());
-        final Producer producer = new Producer(this, row);
-        handles.add(producer);
-        return producer;
+        return attached(new Producer(this, row));
     }
 
     /**
@@ -161,9 +190,7 @@ public final class IpcQueue implements AutoCloseable
         {
             servingOrder[i] = lanes[lanes.length - 1 - i];
         }
-        final Consumer consumer = new Consumer(this, row, servingOrder, file.maxDeliveries(), maxHeldLeases);
-        handles.add(consumer);
-        return consumer;
+        return attached(new Consumer(this, row, servingOrder, file.maxDeliveries(), maxHeldLeases));
     }
 
     /**
@@ -174,9 +201,7 @@ public final class IpcQueue implements AutoCloseable
     {
         checkOpen();
         final int row = participants.attach(ParticipantDescriptor.ROLE_DEAD_LETTER_CONSUMER, clock.nowEpochMs());
-        final Consumer consumer = new Consumer(this, row, new LaneRing[]{ deadLetters }, 0, maxHeldLeases);
-        handles.add(consumer);
-        return consumer;
+        return attached(new Consumer(this, row, new LaneRing[]{ deadLetters }, 0, maxHeldLeases));
     }
 
     public Consumer deadLetterConsumer()
@@ -224,20 +249,123 @@ public final class IpcQueue implements AutoCloseable
 
     /**
      * One sweep now: revokes leases past their deadline (requeued, or dead-lettered after max deliveries), retries
-     * parked dead letters, and wakes consumers for requeued messages they may have missed.
+     * parked dead letters, and wakes consumers for requeued messages they may have missed. Judges no participant.
      *
      * @return what it did.
      */
     public synchronized LeaseSweeper.Result sweep()
     {
         checkOpen();
-        if (sweeper == null)
-        {
-            final int row = participants.attach(ParticipantDescriptor.ROLE_ADMIN, clock.nowEpochMs());
-            sweeper = new LeaseSweeper(file.buffer(), lanes, deadLetters, clock, file.maxDeliveries(), row,
-                participants);
-        }
+        ensureReaper();
         return sweeper.sweep();
+    }
+
+    /**
+     * One reaper pass now: a sweep, plus every participant judged (process gone, or heartbeat older than the
+     * heartbeat timeout); a dead one's leases are requeued and, once its process is gone, its claims repaired and its
+     * row freed. Attached processes run this in the background anyway (one elected reaper per queue).
+     *
+     * @return what it did.
+     */
+    public synchronized LeaseSweeper.Result reap()
+    {
+        checkOpen();
+        ensureReaper();
+        final LeaseSweeper.Result result = reaper.reap();
+        for (final Participant handle : handles)
+        {
+            if (!participants.isOwnedActive(handle.participantIndex()))
+            {
+                handle.evict();
+            }
+        }
+        return result;
+    }
+
+    private void ensureReaper()
+    {
+        if (reaper == null)
+        {
+            adminRow = participants.attach(ParticipantDescriptor.ROLE_ADMIN, clock.nowEpochMs());
+            sweeper = new LeaseSweeper(file.buffer(), lanes, deadLetters, clock, file.maxDeliveries(), adminRow + 1,
+                file.heartbeatTimeoutMs());
+            reaper = new Reaper(participants, sweeper, clock, file.heartbeatTimeoutMs(), adminRow);
+        }
+    }
+
+    private <T extends Participant> T attached(final T handle)
+    {
+        handles.add(handle);
+        refreshAttachedRows();
+        if (backgroundAgent && agentRunner == null)
+        {
+            ensureReaper();
+            final QueueAgent agent = new QueueAgent(file.buffer(), participants, clock, reaper, new QueueAgent.Rows()
+            {
+                public int[] attachedRows()
+                {
+                    return attachedRows;
+                }
+
+                public void evicted(final int row)
+                {
+                    evict(row);
+                }
+            }, adminRow, file.heartbeatTimeoutMs());
+            agentRunner = new AgentRunner(
+                new SleepingMillisIdleStrategy(Math.max(1, QueueAgent.beatInterval(file.heartbeatTimeoutMs()) / 2)),
+                Throwable::printStackTrace, null, new SynchronizedReaping(agent, this));
+            final Thread thread = new Thread(agentRunner, "ipcq-agent-" + file.path().getFileName());
+            thread.setDaemon(true);
+            thread.start();
+        }
+        return handle;
+    }
+
+    /**
+     * Runs the agent's duty cycle under the queue's lock, so a reap from the API and one from the agent never
+     * overlap (the reaper keeps memory between passes).
+     */
+    private record SynchronizedReaping(QueueAgent agent, IpcQueue queue) implements org.agrona.concurrent.Agent
+    {
+        public int doWork()
+        {
+            synchronized (queue)
+            {
+                return queue.closed ? 0 : agent.doWork();
+            }
+        }
+
+        public void onClose()
+        {
+            agent.onClose();
+        }
+
+        public String roleName()
+        {
+            return agent.roleName();
+        }
+    }
+
+    private synchronized void evict(final int row)
+    {
+        for (final Participant handle : handles)
+        {
+            if (handle.participantIndex() == row)
+            {
+                handle.evict();
+            }
+        }
+    }
+
+    private void refreshAttachedRows()
+    {
+        final int[] rows = new int[handles.size()];
+        for (int i = 0; i < rows.length; i++)
+        {
+            rows[i] = handles.get(i).participantIndex();
+        }
+        attachedRows = rows;
     }
 
     /**
@@ -289,29 +417,46 @@ public final class IpcQueue implements AutoCloseable
      * threads using those handles have stopped.
      */
     @Override
-    public synchronized void close()
+    public void close()
     {
-        if (closed)
+        final AgentRunner runner;
+        synchronized (this)
         {
-            return;
-        }
-        for (final AutoCloseable handle : new ArrayList<>(handles))
-        {
-            try
+            if (closed)
             {
-                handle.close();
+                return;
             }
-            catch (final Exception ignore)
-            {
-                // keep closing the others
-            }
+            runner = agentRunner;
         }
-        if (sweeper != null)
+        if (runner != null)
         {
-            participants.detach(sweeper.row());
+            // Outside the lock: the agent's duty cycle takes it.
+            runner.close();
         }
-        closed = true;
-        file.close();
+        synchronized (this)
+        {
+            if (closed)
+            {
+                return;
+            }
+            for (final AutoCloseable handle : new ArrayList<>(handles))
+            {
+                try
+                {
+                    handle.close();
+                }
+                catch (final Exception ignore)
+                {
+                    // keep closing the others
+                }
+            }
+            if (adminRow >= 0)
+            {
+                participants.detach(adminRow);
+            }
+            closed = true;
+            file.close();
+        }
     }
 
     // --------------------------------------------------------------------------------------------------------
@@ -353,11 +498,12 @@ public final class IpcQueue implements AutoCloseable
         return participants;
     }
 
-    synchronized void detached(final AutoCloseable handle, final int row)
+    synchronized void detached(final Participant handle, final int row)
     {
         if (handles.remove(handle) && !closed)
         {
             participants.detach(row);
+            refreshAttachedRows();
         }
     }
 

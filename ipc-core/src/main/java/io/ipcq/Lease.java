@@ -82,6 +82,10 @@ public final class Lease implements AutoCloseable
     public DirectBuffer payload()
     {
         length();
+        if (io.ipcq.internal.CrashPoint.ENABLED)
+        {
+            io.ipcq.internal.CrashPoint.READ_AFTER_PAYLOAD.reached();
+        }
         return payload;
     }
 

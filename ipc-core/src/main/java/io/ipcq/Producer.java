@@ -1,5 +1,6 @@
 package io.ipcq;
 
+import io.ipcq.internal.CrashPoint;
 import io.ipcq.internal.ParticipantTable;
 import io.ipcq.layout.CounterIndex;
 import io.ipcq.layout.SlotDescriptor;
@@ -15,7 +16,7 @@ import java.time.Duration;
 /**
  * Sends messages. One thread at a time; no allocation per message. Close it to free its participant row.
  */
-public final class Producer implements AutoCloseable
+public final class Producer implements IpcQueue.Participant
 {
     private final IpcQueue queue;
     private final AtomicBuffer buffer;
@@ -25,7 +26,10 @@ public final class Producer implements AutoCloseable
     private final int maxPayloadLength;
     private final UnsafeBuffer bytesView = new UnsafeBuffer(0, 0);
     private final IdleStrategy idleStrategy = new BackoffIdleStrategy();
+    /** Every Claim this producer has wrapped: close aborts those still open, so no claim outlives its producer. */
+    private final java.util.ArrayList<Claim> claims = new java.util.ArrayList<>(2);
     private boolean closed;
+    private volatile boolean evicted;
 
     Producer(final IpcQueue queue, final int row)
     {
@@ -70,6 +74,10 @@ public final class Producer implements AutoCloseable
             return refused(position);
         }
         buffer.putBytes(ring.slotOffset(position) + SlotDescriptor.PAYLOAD_OFFSET, source, offset, length);
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.SEND_AFTER_PAYLOAD_WRITE.reached();
+        }
         ring.commit(position, length);
         ParticipantTable.increment(buffer, rowOffset, CounterIndex.SENT);
         return SendResult.OK;
@@ -138,6 +146,10 @@ public final class Producer implements AutoCloseable
             return refused(position);
         }
         claim.wrap(this, ring, position, length);
+        if (!claims.contains(claim))
+        {
+            claims.add(claim);
+        }
         return SendResult.OK;
     }
 
@@ -171,6 +183,27 @@ public final class Producer implements AutoCloseable
         {
             throw new IllegalStateException("producer is closed");
         }
+        if (evicted)
+        {
+            throw new ParticipantEvictedException("producer (participant " + row + ") was declared dead by the reaper " +
+                "(its heartbeat was older than the heartbeat timeout): its leases went back to the queue; " +
+                "close it and attach a new one");
+        }
+    }
+
+    /**
+     * @return true once the reaper declared this participant dead (e.g. its process was paused past the heartbeat
+     * timeout): its leases were revoked, and every further call fails.
+     */
+    public boolean isEvicted()
+    {
+        return evicted;
+    }
+
+    @Override
+    public void evict()
+    {
+        evicted = true;
     }
 
     /**
@@ -186,6 +219,13 @@ public final class Producer implements AutoCloseable
     {
         if (!closed)
         {
+            for (final Claim claim : claims)
+            {
+                if (claim.isActive() && claim.producer() == this)
+                {
+                    claim.abort();
+                }
+            }
             closed = true;
             queue.detached(this, row);
         }

@@ -77,7 +77,8 @@ public final class ParticipantTable
     }
 
     /**
-     * Frees a row after adding its counters to the header's totals.
+     * Frees a row after adding its counters to the header's totals: by its owner on detach (even if the reaper
+     * declared it dead meanwhile), or by the reaper once the owner's process is gone.
      *
      * @param index the row.
      */
@@ -87,6 +88,68 @@ public final class ParticipantTable
         foldCounters(row);
         buffer.putLongRelease(row + LEASES_HELD_OFFSET, 0);
         buffer.putIntRelease(row + ROW_STATE_OFFSET, ROW_FREE);
+    }
+
+    /**
+     * @param index the row.
+     * @return its state word (ROW_FREE, ROW_ATTACHING, ROW_ACTIVE, ROW_DEAD).
+     */
+    public int rowState(final int index)
+    {
+        return buffer.getIntVolatile(rowOffset(index) + ROW_STATE_OFFSET);
+    }
+
+    /**
+     * Declares a participant dead: from then on its leases are revoked and its own process, if it wakes, finds
+     * itself evicted.
+     *
+     * @param index    the row.
+     * @param observed the state the caller saw (attaching or active).
+     * @return true if this call changed it.
+     */
+    public boolean markDead(final int index, final int observed)
+    {
+        return buffer.compareAndSetInt(rowOffset(index) + ROW_STATE_OFFSET, observed, ROW_DEAD);
+    }
+
+    public long pid(final int index)
+    {
+        return buffer.getLongVolatile(rowOffset(index) + PID_OFFSET);
+    }
+
+    public long startTime(final int index)
+    {
+        return buffer.getLongVolatile(rowOffset(index) + START_TIME_OFFSET);
+    }
+
+    public long heartbeat(final int index)
+    {
+        return buffer.getLongVolatile(rowOffset(index) + HEARTBEAT_EPOCH_MS_OFFSET);
+    }
+
+    public int role(final int index)
+    {
+        return buffer.getIntVolatile(rowOffset(index) + ROLE_OFFSET);
+    }
+
+    /**
+     * Refreshes a row's heartbeat (its owner's agent only).
+     *
+     * @param index     the row.
+     * @param nowEpochMs now.
+     */
+    public void beat(final int index, final long nowEpochMs)
+    {
+        buffer.putLongRelease(rowOffset(index) + HEARTBEAT_EPOCH_MS_OFFSET, nowEpochMs);
+    }
+
+    /**
+     * @param index the row.
+     * @return true while the row is active and still names this process (false once the reaper evicted it).
+     */
+    public boolean isOwnedActive(final int index)
+    {
+        return rowState(index) == ROW_ACTIVE && pid(index) == ProcessInfo.selfPid();
     }
 
     private void foldCounters(final int row)

@@ -1,108 +1,205 @@
 package io.ipcq.reaper;
 
-import io.ipcq.internal.ParticipantTable;
 import io.ipcq.layout.CounterIndex;
 import io.ipcq.layout.QueueDescriptor;
 import io.ipcq.ring.LaneRing;
 import io.ipcq.ring.QueueClock;
 import org.agrona.concurrent.AtomicBuffer;
 
+import java.util.HashMap;
+import java.util.Map;
+
 import static io.ipcq.layout.LeaseState.*;
 
 /**
- * One pass over every ring's live window [head, tail): revokes leases past their deadline (requeue, or
+ * One pass over every ring's live window [head, tail). Always: revokes leases past their deadline (requeue, or
  * dead-letter after max deliveries), retries PARKED dead letters, and bumps a lane's requeue count when it holds
- * REQUEUED messages, so consumers that skipped their scan look again. What it does is counted in the header.
- * <p>
- * The reaper (dead participants, stalled claims) builds on this pass.
+ * REQUEUED messages so consumers that skipped their scan look again. Given the holders the {@link Reaper} declared
+ * dead, also: revokes their leases, and, for holders whose process is gone, tombstones their claims and parks their
+ * half-done dead-letter moves. A position claimed but left FREE (its producer died between the tail CAS and the
+ * CLAIMED CAS) is tombstoned once it has stayed so for the heartbeat timeout. Work is counted in the header.
  */
 public final class LeaseSweeper
 {
     /**
      * What one pass did.
      *
-     * @param expired      leases revoked because their deadline had passed.
-     * @param deadLettered messages moved to the dead-letter ring.
-     * @param parked       messages that found the dead-letter ring full and wait for a later pass.
-     * @param requeuedSeen messages found waiting for redelivery.
+     * @param expired        leases revoked because their deadline had passed.
+     * @param deadLettered   messages moved to the dead-letter ring.
+     * @param parked         messages that found the dead-letter ring full and wait for a later pass.
+     * @param requeuedSeen   messages found waiting for redelivery.
+     * @param revokedDead    leases taken from participants declared dead.
+     * @param repairedClaims claims of dead producers turned into tombstones.
+     * @param deadParticipants participants declared dead by this pass.
+     * @param reclaimedParticipants rows freed because their process is gone.
      */
-    public record Result(int expired, int deadLettered, int parked, int requeuedSeen)
+    public record Result(int expired, int deadLettered, int parked, int requeuedSeen, int revokedDead,
+        int repairedClaims, int deadParticipants, int reclaimedParticipants)
     {
+        Result withParticipants(final int dead, final int reclaimed)
+        {
+            return new Result(expired, deadLettered, parked, requeuedSeen, revokedDead, repairedClaims, dead,
+                reclaimed);
+        }
+
+        /** @return true if the pass changed anything. */
+        public boolean recoveredAnything()
+        {
+            return expired + deadLettered + revokedDead + repairedClaims + deadParticipants + reclaimedParticipants > 0;
+        }
     }
+
+    private static final int EXPIRED = 0;
+    private static final int DEAD_LETTERED = 1;
+    private static final int PARKED_COUNT = 2;
+    private static final int REQUEUED_SEEN = 3;
+    private static final int REVOKED_DEAD = 4;
+    private static final int REPAIRED_CLAIMS = 5;
 
     private final AtomicBuffer buffer;
     private final LaneRing[] lanes;
     private final LaneRing deadLetters;
     private final QueueClock clock;
     private final int maxDeliveries;
-    private final int row;
     private final int holder;
+    private final long stalledClaimTimeoutNs;
+    /** (lane, position, word) of claims seen left FREE, and when first seen (local nanoTime): the reaper's memory. */
+    private final Map<StalledClaim, Long> stalledClaims = new HashMap<>();
 
+    private record StalledClaim(int lane, long position, long word)
+    {
+    }
+
+    /**
+     * @param buffer                the file.
+     * @param lanes                 the lanes.
+     * @param deadLetters           the dead-letter ring.
+     * @param clock                 the shared clock.
+     * @param maxDeliveries         deliveries before dead-lettering.
+     * @param holder                participant index + 1 of the caller (written while it moves a message).
+     * @param stalledClaimTimeoutMs how long a claimed position may stay FREE before it is tombstoned.
+     */
     public LeaseSweeper(
         final AtomicBuffer buffer,
         final LaneRing[] lanes,
         final LaneRing deadLetters,
         final QueueClock clock,
         final int maxDeliveries,
-        final int row,
-        final ParticipantTable participants)
+        final int holder,
+        final long stalledClaimTimeoutMs)
     {
         this.buffer = buffer;
         this.lanes = lanes;
         this.deadLetters = deadLetters;
         this.clock = clock;
         this.maxDeliveries = maxDeliveries;
-        this.row = row;
-        this.holder = row + 1;
+        this.holder = holder;
+        this.stalledClaimTimeoutNs = stalledClaimTimeoutMs * 1_000_000L;
     }
 
-    public int row()
-    {
-        return row;
-    }
-
+    /**
+     * Expiry, parked retries and requeue wake-ups only: no participant is judged.
+     *
+     * @return what it did.
+     */
     public Result sweep()
     {
-        final long now = clock.nowSinceCreated();
-        final int[] totals = new int[4];
-        for (final LaneRing lane : lanes)
-        {
-            sweep(lane, maxDeliveries, now, totals);
-        }
-        sweep(deadLetters, 0, now, totals);
-        add(CounterIndex.EXPIRED, totals[0]);
-        add(CounterIndex.DEAD_LETTERED, totals[1]);
-        return new Result(totals[0], totals[1], totals[2], totals[3]);
+        return sweep(HolderVerdict.NONE_DEAD);
     }
 
-    private void sweep(final LaneRing ring, final int maxDeliveries, final long now, final int[] totals)
+    /**
+     * A full pass, acting on the holders the verdict names.
+     *
+     * @param verdict which holders are dead, and which of those are gone for good.
+     * @return what it did.
+     */
+    public Result sweep(final HolderVerdict verdict)
+    {
+        final long now = clock.nowSinceCreated();
+        final int[] totals = new int[6];
+        final Map<StalledClaim, Long> seenThisPass = new HashMap<>();
+        for (final LaneRing lane : lanes)
+        {
+            sweep(lane, maxDeliveries, now, totals, verdict, seenThisPass);
+        }
+        sweep(deadLetters, 0, now, totals, verdict, seenThisPass);
+        stalledClaims.keySet().retainAll(seenThisPass.keySet());
+        add(CounterIndex.EXPIRED, totals[EXPIRED]);
+        add(CounterIndex.DEAD_LETTERED, totals[DEAD_LETTERED]);
+        add(CounterIndex.REVOKED_DEAD, totals[REVOKED_DEAD]);
+        add(CounterIndex.REPAIRED_CLAIMS, totals[REPAIRED_CLAIMS]);
+        return new Result(totals[EXPIRED], totals[DEAD_LETTERED], totals[PARKED_COUNT], totals[REQUEUED_SEEN],
+            totals[REVOKED_DEAD], totals[REPAIRED_CLAIMS], 0, 0);
+    }
+
+    private void sweep(
+        final LaneRing ring,
+        final int maxDeliveries,
+        final long now,
+        final int[] totals,
+        final HolderVerdict verdict,
+        final Map<StalledClaim, Long> seenThisPass)
     {
         final long tail = ring.tailPosition();
         boolean sawRequeued = false;
         for (long position = ring.advanceHead(tail); position < tail; position++)
         {
-            final long committed = position + 1;
-            if (ring.sequence(position) != committed)
+            final long sequence = ring.sequence(position);
+            if (sequence != position && sequence != position + 1)
             {
                 continue;
             }
             final long word = ring.leaseStateWord(position);
-            if (ring.sequence(position) != committed)
+            if (ring.sequence(position) != sequence)
             {
                 continue;
             }
-            switch (state(word))
+            final int state = state(word);
+            if (sequence == position)
+            {
+                // Claimed, not committed.
+                if (state == CLAIMED && verdict.isGone(holder(word)))
+                {
+                    if (ring.repairClaim(position, word))
+                    {
+                        totals[REPAIRED_CLAIMS]++;
+                    }
+                }
+                else if (state == FREE)
+                {
+                    repairIfStalled(ring, position, word, seenThisPass, totals);
+                }
+                continue;
+            }
+            switch (state)
             {
                 case LEASED:
-                    if (ring.claimExpiry(position, word, now))
+                    if (verdict.isDead(holder(word)))
                     {
                         final int result = ring.requeueOrDeadLetter(position, word, maxDeliveries, deadLetters, holder);
                         if (result != LaneRing.FENCED)
                         {
-                            totals[0]++;
+                            totals[REVOKED_DEAD]++;
                             tally(result, totals);
                             sawRequeued |= result == LaneRing.REQUEUED_OK;
                         }
+                    }
+                    else if (ring.claimExpiry(position, word, now))
+                    {
+                        final int result = ring.requeueOrDeadLetter(position, word, maxDeliveries, deadLetters, holder);
+                        if (result != LaneRing.FENCED)
+                        {
+                            totals[EXPIRED]++;
+                            tally(result, totals);
+                            sawRequeued |= result == LaneRing.REQUEUED_OK;
+                        }
+                    }
+                    break;
+
+                case DEAD_LETTERING:
+                    if (verdict.isGone(holder(word)) && ring.parkAbandonedMove(position, word))
+                    {
+                        tally(ring.retryParked(position, ring.leaseStateWord(position), deadLetters, holder), totals);
                     }
                     break;
 
@@ -111,7 +208,7 @@ public final class LeaseSweeper
                     break;
 
                 case REQUEUED:
-                    totals[3]++;
+                    totals[REQUEUED_SEEN]++;
                     sawRequeued = true;
                     break;
 
@@ -125,15 +222,34 @@ public final class LeaseSweeper
         }
     }
 
+    private void repairIfStalled(
+        final LaneRing ring,
+        final long position,
+        final long word,
+        final Map<StalledClaim, Long> seenThisPass,
+        final int[] totals)
+    {
+        final StalledClaim key = new StalledClaim(ring.lane(), position, word);
+        final long nowNs = System.nanoTime();
+        final Long firstSeen = stalledClaims.putIfAbsent(key, nowNs);
+        seenThisPass.put(key, nowNs);
+        if (firstSeen != null && nowNs - firstSeen >= stalledClaimTimeoutNs && ring.repairClaim(position, word))
+        {
+            totals[REPAIRED_CLAIMS]++;
+            stalledClaims.remove(key);
+            seenThisPass.remove(key);
+        }
+    }
+
     private static void tally(final int result, final int[] totals)
     {
         if (result == LaneRing.DEAD_LETTERED_OK)
         {
-            totals[1]++;
+            totals[DEAD_LETTERED]++;
         }
         else if (result == LaneRing.PARKED_OK)
         {
-            totals[2]++;
+            totals[PARKED_COUNT]++;
         }
     }
 

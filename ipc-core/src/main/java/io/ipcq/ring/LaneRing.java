@@ -1,6 +1,7 @@
 package io.ipcq.ring;
 
 import io.ipcq.CorruptQueueException;
+import io.ipcq.internal.CrashPoint;
 import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.layout.LeaseState;
 import io.ipcq.layout.SlotDescriptor;
@@ -150,12 +151,27 @@ public final class LaneRing
             {
                 if (buffer.compareAndSetLong(tailOffset, tail, tail + 1))
                 {
-                    // The slot is ours until commit: nobody else writes it, the reaper only reads it.
+                    if (CrashPoint.ENABLED)
+                    {
+                        CrashPoint.CLAIM_AFTER_TAIL_CAS.reached();
+                    }
+                    // A CAS, not a store: if this thread stalled here long enough for the reaper to tombstone the
+                    // position (it cannot know who claimed it), the CAS fails and the producer claims again,
+                    // instead of overwriting the repair.
                     final long free = buffer.getLongVolatile(slot + LEASE_STATE_OFFSET);
-                    buffer.putLongRelease(slot + LEASE_STATE_OFFSET, next(free, CLAIMED, holder));
-                    buffer.putLong(slot + MESSAGE_ID_OFFSET, messageId(tail));
-                    buffer.putInt(slot + DELIVERY_COUNT_OFFSET, 0);
-                    return tail;
+                    if (state(free) == FREE &&
+                        buffer.getLongVolatile(slot + SEQUENCE_OFFSET) == tail &&
+                        buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, free, next(free, CLAIMED, holder)))
+                    {
+                        buffer.putLong(slot + MESSAGE_ID_OFFSET, messageId(tail));
+                        buffer.putInt(slot + DELIVERY_COUNT_OFFSET, 0);
+                        if (CrashPoint.ENABLED)
+                        {
+                            CrashPoint.CLAIM_AFTER_CLAIMED.reached();
+                        }
+                        return tail;
+                    }
+                    continue;
                 }
             }
             else if (sequence < tail)
@@ -178,7 +194,15 @@ public final class LaneRing
         buffer.putInt(slot + PAYLOAD_LENGTH_OFFSET, payloadLength);
         final long claimed = buffer.getLong(slot + LEASE_STATE_OFFSET);
         buffer.putLongRelease(slot + LEASE_STATE_OFFSET, next(claimed, READY, NO_HOLDER));
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.COMMIT_AFTER_READY.reached();
+        }
         buffer.putLongRelease(slot + SEQUENCE_OFFSET, position + 1);
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.COMMIT_AFTER_SEQUENCE.reached();
+        }
     }
 
     /**
@@ -194,10 +218,12 @@ public final class LaneRing
     }
 
     /**
-     * Turns the CLAIMED slot of a producer that will never commit into a tombstone (reaper repair).
+     * Turns a claim that will never be committed into a tombstone (reaper repair): a slot CLAIMED by a producer
+     * whose process is gone, or a slot left FREE at a claimed position (its producer died between the tail CAS and
+     * the CLAIMED CAS; if it was only stalled, its CAS now fails and it claims again).
      *
      * @param position position of the slot.
-     * @param observed the CLAIMED word observed.
+     * @param observed the CLAIMED or FREE word observed, with the slot's sequence equal to position.
      * @return true if this call repaired it.
      */
     public boolean repairClaim(final long position, final long observed)
@@ -251,7 +277,15 @@ public final class LaneRing
                     final long leased = next(word, LEASED, holder);
                     if (buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, word, leased))
                     {
+                        if (CrashPoint.ENABLED)
+                        {
+                            CrashPoint.LEASE_AFTER_STATE_CAS.reached();
+                        }
                         buffer.compareAndSetLong(cursorOffset, cursor, cursor + 1);
+                        if (CrashPoint.ENABLED)
+                        {
+                            CrashPoint.LEASE_AFTER_CURSOR_CAS.reached();
+                        }
                         completeLease(lease, slot, cursor, leased, leaseTimeoutMs);
                         return true;
                     }
@@ -291,6 +325,10 @@ public final class LaneRing
             final long leased = next(word, LEASED, holder);
             if (buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, word, leased))
             {
+                if (CrashPoint.ENABLED)
+                {
+                    CrashPoint.LEASE_AFTER_STATE_CAS.reached();
+                }
                 completeLease(lease, slot, position, leased, leaseTimeoutMs);
                 return true;
             }
@@ -308,6 +346,10 @@ public final class LaneRing
         final int deliveries = buffer.getInt(slot + DELIVERY_COUNT_OFFSET) + 1;
         buffer.putInt(slot + DELIVERY_COUNT_OFFSET, deliveries);
         buffer.putLongRelease(slot + DEADLINE_OFFSET, deadlineWord(generation(leased), deadline));
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.LEASE_AFTER_DEADLINE.reached();
+        }
         lease.ring = this;
         lease.position = position;
         lease.slotOffset = slot;
@@ -356,7 +398,15 @@ public final class LaneRing
         {
             return false;
         }
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.ACK_AFTER_STATE_CAS.reached();
+        }
         buffer.putLongRelease(slot + SEQUENCE_OFFSET, lease.position + capacity);
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.ACK_AFTER_SEQUENCE.reached();
+        }
         return true;
     }
 
@@ -379,6 +429,10 @@ public final class LaneRing
         if (!buffer.compareAndSetLong(slot + DEADLINE_OFFSET, current, deadlineWord(generation, deadlineSinceCreated)))
         {
             return false;
+        }
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.EXTEND_AFTER_DEADLINE_CAS.reached();
         }
         return buffer.getLongVolatile(slot + LEASE_STATE_OFFSET) == lease.leasedWord;
     }
@@ -406,13 +460,25 @@ public final class LaneRing
             {
                 return FENCED;
             }
+            if (CrashPoint.ENABLED)
+            {
+                CrashPoint.DEAD_LETTER_AFTER_STATE_CAS.reached();
+            }
             return moveToDeadLetters(slot, position, moving, deadLetters, mover);
         }
         if (!buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, observed, next(observed, REQUEUED, NO_HOLDER)))
         {
             return FENCED;
         }
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.RELEASE_AFTER_STATE_CAS.reached();
+        }
         buffer.getAndAddLong(requeueCountOffset, 1);
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.RELEASE_AFTER_REQUEUE_COUNT.reached();
+        }
         return REQUEUED_OK;
     }
 
@@ -452,7 +518,15 @@ public final class LaneRing
         buffer.putInt(targetSlot + DELIVERY_COUNT_OFFSET, buffer.getInt(slot + DELIVERY_COUNT_OFFSET));
         buffer.putBytes(targetSlot + PAYLOAD_OFFSET, buffer, slot + PAYLOAD_OFFSET, length);
         deadLetters.commit(target, length);
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.DEAD_LETTER_AFTER_COPY_COMMIT.reached();
+        }
         free(slot, position, moving);
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.DEAD_LETTER_AFTER_FREE.reached();
+        }
         return DEAD_LETTERED_OK;
     }
 
@@ -489,7 +563,29 @@ public final class LaneRing
         {
             return false;
         }
-        return buffer.compareAndSetLong(slot + DEADLINE_OFFSET, deadline, deadlineWord(generation, DEADLINE_EXPIRING));
+        if (!buffer.compareAndSetLong(slot + DEADLINE_OFFSET, deadline, deadlineWord(generation, DEADLINE_EXPIRING)))
+        {
+            return false;
+        }
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.EXPIRE_AFTER_DEADLINE_CAS.reached();
+        }
+        return true;
+    }
+
+    /**
+     * Hands the message of a mover that died mid-copy (DEAD_LETTERING) to the next sweep: PARKED, so the move is
+     * retried. If the copy had been committed already, the dead-letter ring gets it twice (at least once).
+     *
+     * @param position position of the slot.
+     * @param observed the DEAD_LETTERING word observed.
+     * @return true if this call parked it.
+     */
+    public boolean parkAbandonedMove(final long position, final long observed)
+    {
+        return buffer.compareAndSetLong(
+            slotOffset(position) + LEASE_STATE_OFFSET, observed, next(observed, PARKED, NO_HOLDER));
     }
 
     /**

@@ -1,0 +1,70 @@
+package io.ipcq.internal;
+
+/**
+ * Test-only hook: halts the JVM at a named step of the protocol, so a test can prove what the reaper restores
+ * after a crash exactly there (docs/crash-matrix.md). Off unless the system property {@code ipcq.test.crashAt}
+ * is set to {@code NAME} or {@code NAME:N} (halt the Nth time the step is reached); when off, {@link #ENABLED} is a
+ * constant false and the JIT removes every check.
+ */
+public enum CrashPoint
+{
+    CLAIM_AFTER_TAIL_CAS,
+    CLAIM_AFTER_CLAIMED,
+    SEND_AFTER_PAYLOAD_WRITE,
+    COMMIT_AFTER_READY,
+    COMMIT_AFTER_SEQUENCE,
+    LEASE_AFTER_STATE_CAS,
+    LEASE_AFTER_CURSOR_CAS,
+    LEASE_AFTER_DEADLINE,
+    READ_AFTER_PAYLOAD,
+    ACK_AFTER_STATE_CAS,
+    ACK_AFTER_SEQUENCE,
+    RELEASE_AFTER_STATE_CAS,
+    RELEASE_AFTER_REQUEUE_COUNT,
+    EXTEND_AFTER_DEADLINE_CAS,
+    EXPIRE_AFTER_DEADLINE_CAS,
+    DEAD_LETTER_AFTER_STATE_CAS,
+    DEAD_LETTER_AFTER_COPY_COMMIT,
+    DEAD_LETTER_AFTER_FREE;
+
+    public static final String PROPERTY = "ipcq.test.crashAt";
+    /** Exit status of a JVM halted by a crash point. */
+    public static final int HALT_STATUS = 99;
+
+    public static final boolean ENABLED = System.getProperty(PROPERTY) != null;
+    private static final CrashPoint ARMED;
+    private static int remaining;
+
+    static
+    {
+        final String spec = System.getProperty(PROPERTY);
+        if (spec == null)
+        {
+            ARMED = null;
+        }
+        else
+        {
+            final int colon = spec.indexOf(':');
+            ARMED = valueOf(colon < 0 ? spec : spec.substring(0, colon));
+            remaining = colon < 0 ? 1 : Integer.parseInt(spec.substring(colon + 1));
+        }
+    }
+
+    /**
+     * Halts the JVM (no shutdown hooks, no finally blocks) if this is the armed point and its count is reached.
+     * Call only behind {@code if (CrashPoint.ENABLED)}.
+     */
+    public void reached()
+    {
+        if (this == ARMED)
+        {
+            synchronized (CrashPoint.class)
+            {
+                if (--remaining == 0)
+                {
+                    Runtime.getRuntime().halt(HALT_STATUS);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.ipcq.reaper;
+
+import io.ipcq.internal.ParticipantTable;
+import io.ipcq.layout.QueueDescriptor;
+import io.ipcq.ring.QueueClock;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AtomicBuffer;
+
+
+/**
+ * The one background agent of a process attached to a queue (run by an Agrona {@code AgentRunner}): beats the
+ * heartbeat of every participant row the process holds, notices when the reaper evicted one, and stands for the
+ * reaper election. The reaper is elected through the header's reaper-owner word: whoever finds it empty, or its
+ * owner's reaper heartbeat older than the heartbeat timeout, takes it by CAS; so when the reaper's process dies
+ * another attached process takes over within one heartbeat timeout. Nothing here touches the hot path.
+ */
+public final class QueueAgent implements Agent
+{
+    /**
+     * The rows this process holds, as the queue sees them.
+     */
+    public interface Rows
+    {
+        /** @return the row indexes of the handles attached now (a snapshot). */
+        int[] attachedRows();
+
+        /**
+         * The reaper evicted this row.
+         *
+         * @param row the row.
+         */
+        void evicted(int row);
+    }
+
+    private final AtomicBuffer buffer;
+    private final ParticipantTable participants;
+    private final QueueClock clock;
+    private final Reaper reaper;
+    private final Rows rows;
+    private final int ownRow;
+    private final long ownHolder;
+    private final long heartbeatTimeoutMs;
+    private final long beatIntervalMs;
+    private final long reapIntervalMs;
+    private long nextBeatMs;
+    private long nextReapMs;
+    private volatile LeaseSweeper.Result lastReap;
+
+    /**
+     * @param buffer             the file.
+     * @param participants       its participants table.
+     * @param clock              the shared clock.
+     * @param reaper             what to run when elected.
+     * @param rows               this process's rows.
+     * @param ownRow             this agent's own (admin) row: its identity in the election.
+     * @param heartbeatTimeoutMs the queue's heartbeat timeout.
+     */
+    public QueueAgent(
+        final AtomicBuffer buffer,
+        final ParticipantTable participants,
+        final QueueClock clock,
+        final Reaper reaper,
+        final Rows rows,
+        final int ownRow,
+        final long heartbeatTimeoutMs)
+    {
+        this.buffer = buffer;
+        this.participants = participants;
+        this.clock = clock;
+        this.reaper = reaper;
+        this.rows = rows;
+        this.ownRow = ownRow;
+        this.ownHolder = ownRow + 1;
+        this.heartbeatTimeoutMs = heartbeatTimeoutMs;
+        this.beatIntervalMs = beatInterval(heartbeatTimeoutMs);
+        this.reapIntervalMs = beatIntervalMs;
+    }
+
+    /**
+     * @param heartbeatTimeoutMs the queue's heartbeat timeout.
+     * @return how often to beat: four beats per timeout, between 1 ms and 1 s.
+     */
+    public static long beatInterval(final long heartbeatTimeoutMs)
+    {
+        return Math.max(1, Math.min(1000, heartbeatTimeoutMs / 4));
+    }
+
+    @Override
+    public int doWork()
+    {
+        final long now = clock.nowEpochMs();
+        int work = 0;
+        if (now - nextBeatMs >= 0)
+        {
+            nextBeatMs = now + beatIntervalMs;
+            participants.beat(ownRow, now);
+            for (final int row : rows.attachedRows())
+            {
+                if (participants.isOwnedActive(row))
+                {
+                    participants.beat(row, now);
+                }
+                else
+                {
+                    rows.evicted(row);
+                }
+            }
+            work++;
+        }
+        if (isReaper(now) && now - nextReapMs >= 0)
+        {
+            nextReapMs = now + reapIntervalMs;
+            buffer.putLongRelease(QueueDescriptor.REAPER_HEARTBEAT_OFFSET, now);
+            lastReap = reaper.reap();
+            work++;
+        }
+        return work;
+    }
+
+    private boolean isReaper(final long now)
+    {
+        final long owner = buffer.getLongVolatile(QueueDescriptor.REAPER_OWNER_OFFSET);
+        if (owner == ownHolder)
+        {
+            return true;
+        }
+        final long ownerBeat = buffer.getLongVolatile(QueueDescriptor.REAPER_HEARTBEAT_OFFSET);
+        if (owner == 0 || now - ownerBeat > heartbeatTimeoutMs)
+        {
+            if (buffer.compareAndSetLong(QueueDescriptor.REAPER_OWNER_OFFSET, owner, ownHolder))
+            {
+                buffer.putLongRelease(QueueDescriptor.REAPER_HEARTBEAT_OFFSET, now);
+                nextReapMs = now;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Hands the reaper role back on a clean close, so another process takes it at its next duty cycle.
+     */
+    @Override
+    public void onClose()
+    {
+        buffer.compareAndSetLong(QueueDescriptor.REAPER_OWNER_OFFSET, ownHolder, 0);
+    }
+
+    public LeaseSweeper.Result lastReap()
+    {
+        return lastReap;
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "ipcq-agent";
+    }
+
+}
