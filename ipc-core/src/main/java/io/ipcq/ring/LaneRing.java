@@ -149,18 +149,18 @@ public final class LaneRing
             final long sequence = buffer.getLongVolatile(slot + SEQUENCE_OFFSET);
             if (sequence == tail)
             {
+                // Read before the tail CAS, while nobody can have claimed (or repaired) this position yet: the
+                // lap's FREE word. The CLAIMED CAS below expects exactly it, so if this thread stalls after the
+                // tail CAS long enough for the reaper to tombstone the position (it cannot know who claimed it),
+                // the CAS fails and the producer claims again instead of overwriting the repair.
+                final long free = buffer.getLongVolatile(slot + LEASE_STATE_OFFSET);
                 if (buffer.compareAndSetLong(tailOffset, tail, tail + 1))
                 {
                     if (CrashPoint.ENABLED)
                     {
                         CrashPoint.CLAIM_AFTER_TAIL_CAS.reached();
                     }
-                    // A CAS, not a store: if this thread stalled here long enough for the reaper to tombstone the
-                    // position (it cannot know who claimed it), the CAS fails and the producer claims again,
-                    // instead of overwriting the repair.
-                    final long free = buffer.getLongVolatile(slot + LEASE_STATE_OFFSET);
                     if (state(free) == FREE &&
-                        buffer.getLongVolatile(slot + SEQUENCE_OFFSET) == tail &&
                         buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, free, next(free, CLAIMED, holder)))
                     {
                         buffer.putLong(slot + MESSAGE_ID_OFFSET, messageId(tail));
@@ -274,6 +274,7 @@ public final class LaneRing
                 final int state = state(word);
                 if (state == READY || state == REQUEUED)
                 {
+                    final long priorDeadline = buffer.getLongVolatile(slot + DEADLINE_OFFSET);
                     final long leased = next(word, LEASED, holder);
                     if (buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, word, leased))
                     {
@@ -286,7 +287,7 @@ public final class LaneRing
                         {
                             CrashPoint.LEASE_AFTER_CURSOR_CAS.reached();
                         }
-                        completeLease(lease, slot, cursor, leased, leaseTimeoutMs);
+                        completeLease(lease, slot, cursor, leased, priorDeadline, leaseTimeoutMs);
                         return true;
                     }
                     continue;
@@ -322,6 +323,7 @@ public final class LaneRing
             {
                 continue;
             }
+            final long priorDeadline = buffer.getLongVolatile(slot + DEADLINE_OFFSET);
             final long leased = next(word, LEASED, holder);
             if (buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, word, leased))
             {
@@ -329,7 +331,7 @@ public final class LaneRing
                 {
                     CrashPoint.LEASE_AFTER_STATE_CAS.reached();
                 }
-                completeLease(lease, slot, position, leased, leaseTimeoutMs);
+                completeLease(lease, slot, position, leased, priorDeadline, leaseTimeoutMs);
                 return true;
             }
         }
@@ -337,15 +339,27 @@ public final class LaneRing
     }
 
     private void completeLease(
-        final SlotLease lease, final int slot, final long position, final long leased, final long leaseTimeoutMs)
+        final SlotLease lease,
+        final int slot,
+        final long position,
+        final long leased,
+        final long priorDeadline,
+        final long leaseTimeoutMs)
     {
         final AtomicBuffer buffer = this.buffer;
-        final long deadline = clock.nowSinceCreated() + leaseTimeoutMs;
+        final long deadline = deadlineWord(generation(leased), clock.nowSinceCreated() + leaseTimeoutMs);
         // Delivery count before the deadline: a sweeper acts on a lease only once its deadline carries the
         // lease's tag, and by then the count it reads is this delivery's.
         final int deliveries = buffer.getInt(slot + DELIVERY_COUNT_OFFSET) + 1;
         buffer.putInt(slot + DELIVERY_COUNT_OFFSET, deliveries);
-        buffer.putLongRelease(slot + DEADLINE_OFFSET, deadlineWord(generation(leased), deadline));
+        // A CAS from the word seen before the lease: a holder that stalled right after its lease CAS, was revoked
+        // and wakes up late finds the deadline changed by the next holder and leaves it alone. The next holder,
+        // if that zombie got in first, sees its lease still current and writes its deadline over the zombie's.
+        if (!buffer.compareAndSetLong(slot + DEADLINE_OFFSET, priorDeadline, deadline) &&
+            buffer.getLongVolatile(slot + LEASE_STATE_OFFSET) == leased)
+        {
+            buffer.putLongRelease(slot + DEADLINE_OFFSET, deadline);
+        }
         if (CrashPoint.ENABLED)
         {
             CrashPoint.LEASE_AFTER_DEADLINE.reached();
