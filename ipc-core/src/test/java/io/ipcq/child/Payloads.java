@@ -45,7 +45,7 @@ public final class Payloads
      */
     public static int length(final int producer, final long sequence)
     {
-        return MIN_LENGTH + (int)Math.floorMod(sequence * 31 + producer * 7, MAX_LENGTH - MIN_LENGTH + 1);
+        return MIN_LENGTH + Math.floorMod(sequence * 31 + producer * 7, MAX_LENGTH - MIN_LENGTH + 1);
     }
 
     /**
