@@ -151,12 +151,12 @@ public final class CrashDemo
     }
 
     /**
-     * What brings a dead consumer's leases back, run every {@code sweepInterval}. Until the reaper exists: a sweep,
-     * which requeues leases past their deadline. With the reaper, this is the one line to change.
+     * What brings a dead consumer's leases back, run every {@code sweepInterval}: a reaper pass, which finds the
+     * consumer's pid gone and requeues its leases at once (the lease deadline is only the last resort).
      */
     private static Runnable recovery(final IpcQueue queue)
     {
-        return queue::sweep;
+        return queue::reap;
     }
 
     private int runDemo() throws IOException, InterruptedException
@@ -346,8 +346,9 @@ public final class CrashDemo
         out.printf("  failed checks   %,8d%n", failedChecks);
         out.printf("  queue free      %,8d / %,d   ready %d, leased %d, waiting for redelivery %d%n",
             stats.free(), stats.capacity(), stats.ready(), stats.leased(), stats.redelivery());
-        out.printf("  queue counters  sent %,d, acked %,d, expired %,d, redelivered %,d%n",
-            sent, stats.counter(CounterIndex.ACKED), stats.counter(CounterIndex.EXPIRED),
+        out.printf("  queue counters  sent %,d, acked %,d, revoked from the dead %,d, expired %,d, redelivered %,d%n",
+            sent, stats.counter(CounterIndex.ACKED), stats.counter(CounterIndex.REVOKED_DEAD),
+            stats.counter(CounterIndex.EXPIRED),
             stats.counter(CounterIndex.REDELIVERED));
         out.printf("  took %.1f s%n", (System.nanoTime() - startNs) / 1e9);
         out.println(ok ?
