@@ -249,10 +249,10 @@ public final class CrashDemo
         say("kill -9 consumer-1 (pid %d) after %,d acks, while it held %d leases: %s",
             consumer1.pid(), first.ackedCount(), heldAtKill.size(), list(heldAtKill));
 
-        // 3. A second consumer takes over; the dead one's leases come back once their deadline has passed.
+        // 3. A second consumer takes over; the reaper finds the dead one's pid gone and requeues its leases.
         final Process consumer2 = startConsumer("consumer-2", workDirectory.resolve("consumer-2.acklog"));
-        say("started consumer-2 (pid %d); consumer-1's leases come back when their %s deadline passes",
-            consumer2.pid(), describe(leaseTimeout));
+        say("started consumer-2 (pid %d); the reaper finds consumer-1's pid gone and requeues its leases " +
+            "(their %s deadline is only the last resort)", consumer2.pid(), describe(leaseTimeout));
 
         boolean producerDone = false;
         boolean redeliveriesSeen = heldAtKill.isEmpty();
