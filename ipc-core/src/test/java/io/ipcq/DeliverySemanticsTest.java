@@ -863,6 +863,35 @@ class DeliverySemanticsTest
         assertEquals(1, queue.stats().deadLettered());
     }
 
+    /**
+     * The dead-letter ring "can be read like a queue", so its end of stream follows the same rule: not while a dead
+     * letter is held by a consumer that could release it. Fails today: {@link IpcQueue#isEndOfStream()} only looks at
+     * the lanes, so a dead-letter consumer is told END_OF_STREAM while another holds (or has released) a dead letter.
+     */
+    @Test
+    void endOfStream_deadLetterConsumerNotEndedWhileADeadLetterIsHeld()
+    {
+        final IpcQueue queue = queues.create(config().maxDeliveries(1).build());
+        queue.producer().trySend(0, utf8("dead"));
+        assertTrue(queue.consumer().tryLease().release());
+        queue.seal();
+        assertTrue(queue.isEndOfStream(), "every lane is drained");
+
+        final Consumer holder = queue.deadLetterConsumer();
+        final Consumer waiter = queue.deadLetterConsumer();
+        final Lease held = holder.tryLease();
+        assertEquals("dead", text(held));
+        assertNull(waiter.lease(Duration.ofMillis(20)));
+        assertEquals(ReceiveStatus.TIMED_OUT, waiter.status(),
+            "not the end of the dead letters while one could still be released");
+        assertTrue(held.release());
+        final Lease again = waiter.lease(WAIT);
+        assertNotNull(again, "the released dead letter is there again");
+        assertTrue(again.ack());
+        assertNull(waiter.lease(WAIT));
+        assertEquals(ReceiveStatus.END_OF_STREAM, waiter.status());
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Capacity
     // ---------------------------------------------------------------------------------------------------------
