@@ -103,22 +103,22 @@ final class SendCommand extends Verb
                 if (bytes.length > queue.maxPayloadLength())
                 {
                     throw CliException.failure("line " + lineNumber + " of stdin is " + bytes.length + " bytes: " +
-                        path + " takes at most " + queue.maxPayloadLength() + " (" + sent + " lines sent before it)");
+                        path + " takes at most " + queue.maxPayloadLength() + " (" + linesSent() + " before it)");
                 }
                 if (producer == null)
                 {
                     producer = queue.producer();
                 }
-                send(queue, producer, bytes, " (line " + lineNumber + " of stdin; " + sent + " lines sent before it)");
+                send(queue, producer, bytes, " (line " + lineNumber + " of stdin; " + linesSent() + " before it)");
                 if (stopper().stopping())
                 {
-                    throw CliException.failure("interrupted after " + sent + " lines");
+                    throw CliException.failure("interrupted after " + linesSent());
                 }
             }
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("reading stdin after " + sent + " lines sent: " + ex.getMessage(), ex);
+            throw new UncheckedIOException("reading stdin after " + linesSent() + ": " + ex.getMessage(), ex);
         }
         finally
         {
@@ -161,6 +161,11 @@ final class SendCommand extends Verb
             default:
                 throw CliException.failure("SEALED: " + path + " was sealed: it takes no more messages" + progress);
         }
+    }
+
+    private String linesSent()
+    {
+        return sent + (sent == 1 ? " line sent" : " lines sent");
     }
 
     private void checkNotSealed(final IpcQueue queue)
