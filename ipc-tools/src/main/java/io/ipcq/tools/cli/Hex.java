@@ -18,6 +18,12 @@ final class Hex
     /** Chronicle's dump: an 8-hex-digit offset and a space before the bytes of each line. */
     private static final int OFFSET_COLUMN = 9;
 
+    static
+    {
+        // A dump needs none of Chronicle's native POSIX calls: skip loading JNR (some 300 classes at start-up).
+        net.openhft.posix.PosixAPI.useNoOpPosixApi();
+    }
+
     private Hex()
     {
     }
