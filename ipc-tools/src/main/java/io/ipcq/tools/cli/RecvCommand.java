@@ -55,6 +55,10 @@ final class RecvCommand extends Verb
         description = "Keep the leases D before acking (or releasing): a slow or dying consumer.")
     Duration hold;
 
+    @Option(names = "--dead-letters", description = "Read the dead-letter ring instead of the lanes (an ack " +
+        "removes the dead letter; a release leaves it there).")
+    boolean deadLetters;
+
     @Option(names = "--format", paramLabel = "F", defaultValue = "text",
         description = "text (payload on one line, newlines as \\n), hex (a header line and a hex/ASCII dump), " +
             "json (one object per line: id, lane, deliveries, length, encoding, payload). Default: text.")
@@ -74,7 +78,7 @@ final class RecvCommand extends Verb
         {
             // A consumer cannot hold more leases than the queue has slots.
             final int maxHeld = keep ? (int)Math.min(count, (long)queue.lanes() * queue.capacity()) : 1;
-            try (Consumer consumer = queue.consumer(maxHeld))
+            try (Consumer consumer = deadLetters ? queue.deadLetterConsumer(maxHeld) : queue.consumer(maxHeld))
             {
                 final List<Lease> held = new ArrayList<>();
                 long received = 0;
