@@ -235,7 +235,8 @@ class CliCommandTest
     {
         final Path queue = queues.newPath();
         final IpcQueue ipc = queues.closeLater(IpcQueue.create(queue, QueueConfig.builder().capacity(8).build()));
-        try (Running watch = new Running("inspect", queue.toString(), "--watch", "200ms"))
+        // With --slots too: Chronicle Bytes (loaded for the previews) must not get in the way of the signal.
+        try (Running watch = new Running("inspect", queue.toString(), "--slots", "--watch", "200ms"))
         {
             watch.awaitStdout(text -> text.split(java.util.regex.Pattern.quote(InspectCommand.CLEAR), -1).length > 2, "two frames");
             try (Producer producer = ipc.producer())
@@ -260,11 +261,19 @@ class CliCommandTest
         try (IpcQueue ipc = IpcQueue.create(queue, QueueConfig.builder().capacity(2).build());
             Producer producer = ipc.producer())
         {
-            producer.trySend(0, new byte[]{ 1 });
-            producer.trySend(0, new byte[]{ 2 });
+            assertEquals(SendResult.OK, producer.trySend(0, new byte[]{ (byte)0xff, 0 }));
+            assertEquals(SendResult.OK, producer.trySend(0, "tab\there".getBytes(StandardCharsets.UTF_8)));
         }
         run("send", queue.toString(), "c").fails(1, "FULL", "no --timeout");
         run("send", queue.toString(), "--timeout", "200ms", "c").fails(1, "FULL", "within 200ms");
+
+        // Binary payloads come out as base64 in JSON, text ones as strings.
+        final List<Map<String, Object>> drained = run("recv", queue.toString(), "--count", "2", "--format", "json")
+            .ok().stdoutLines().stream().map(CliJson::object).collect(Collectors.toList());
+        assertEquals("base64", drained.get(0).get("encoding"));
+        assertEquals("/wA=", drained.get(0).get("payload"));
+        assertEquals("utf-8", drained.get(1).get("encoding"));
+        assertEquals("tab\there", drained.get(1).get("payload"));
     }
 
     // -------------------------------------------------------------------------------------------------------------
