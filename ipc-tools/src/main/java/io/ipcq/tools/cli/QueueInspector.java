@@ -12,6 +12,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,8 +123,9 @@ final class QueueInspector implements AutoCloseable
             geometry.laneCapacity() + " slots, max payload " + geometry.maxPayloadLength() + " B (slot " +
             geometry.slotLength() + " B), dead-letter ring " + geometry.deadLetterCapacity() + " slots, " +
             geometry.participantCapacity() + " participant rows");
-        out.println("settings   lease timeout " + Text.age(file.leaseTimeoutMs()) + ", heartbeat timeout " +
-            Text.age(file.heartbeatTimeoutMs()) + ", max deliveries " + file.maxDeliveries());
+        out.println("settings   lease timeout " + Durations.format(Duration.ofMillis(file.leaseTimeoutMs())) +
+            ", heartbeat timeout " + Durations.format(Duration.ofMillis(file.heartbeatTimeoutMs())) +
+            ", max deliveries " + file.maxDeliveries());
         out.println();
 
         final String laneFormat = "%-6s %8s %8s %10s %8s %8s %8s %8s %12s %12s %12s%n";

@@ -50,6 +50,8 @@ class CliCommandTest
         assertEquals(0, version.exitCode(), version::toString);
         assertTrue(version.stdout().startsWith("ipcq "), version::toString);
         assertTrue(version.stdout().contains("layout version " + QueueDescriptor.LAYOUT_VERSION), version::toString);
+        assertTrue(version.stdout().contains("Java " + Runtime.version().feature() + "."),
+            "the command runs on the JDK that runs the tests: " + version);
     }
 
     // -------------------------------------------------------------------------------------------------------------
