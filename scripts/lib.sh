@@ -15,6 +15,16 @@ ipcq_java() {
 }
 
 ipcq_java_feature() {
+    # The JDK's release file answers without starting a JVM (that costs 100 ms or more on every launch).
+    local release feature
+    release="$(dirname "$(readlink -f "$1")")/../release"
+    if [ -r "$release" ]; then
+        feature="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release" | head -1)"
+        if [ -n "$feature" ] && [ "$feature" != 1 ]; then
+            echo "$feature"
+            return
+        fi
+    fi
     "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -1
 }
 
@@ -49,21 +59,34 @@ ipcq_mvn() {
         echo "ipcq: Maven (mvn) is needed to build ipcq: install it first" >&2
         return 1
     fi
-    (cd "$IPCQ_ROOT" && mvn -B -q "$@")
+    (cd "$IPCQ_ROOT" && mvn -B -q -Dstyle.color=never "$@")
 }
 
 # Prints the classpath of ipc-tools (its jar plus target/lib), building it first if it was never built or if
 # any source is newer than the jar.
+ipcq_tools_stale() {
+    local jar="$1"
+    [ ! -f "$jar" ] || [ -n "$(find "$IPCQ_ROOT/ipc-core/src/main" "$IPCQ_ROOT/ipc-tools/src/main" \
+        "$IPCQ_ROOT/pom.xml" "$IPCQ_ROOT/ipc-core/pom.xml" "$IPCQ_ROOT/ipc-tools/pom.xml" \
+        -newer "$jar" -type f 2>/dev/null | head -1)" ]
+}
+
 ipcq_tools_classpath() {
     local jar="$IPCQ_ROOT/ipc-tools/target/ipc-tools-0.1.0-SNAPSHOT.jar"
-    if [ ! -f "$jar" ] || [ -n "$(find "$IPCQ_ROOT/ipc-core/src/main" "$IPCQ_ROOT/ipc-tools/src/main" \
-            "$IPCQ_ROOT/pom.xml" "$IPCQ_ROOT/ipc-core/pom.xml" "$IPCQ_ROOT/ipc-tools/pom.xml" \
-            -newer "$jar" -type f 2>/dev/null | head -1)" ]; then
-        echo "ipcq: building ipc-tools (first run, or sources changed)..." >&2
-        ipcq_mvn -pl ipc-tools -am package -DskipTests >&2 || {
-            echo "ipcq: build failed" >&2
-            return 1
-        }
+    if ipcq_tools_stale "$jar"; then
+        mkdir -p "$IPCQ_ROOT/ipc-tools/target"
+        # One build at a time: launches that start together wait for the first one's build instead of racing it.
+        exec 9>"$IPCQ_ROOT/ipc-tools/target/.build.lock"
+        flock 9
+        if ipcq_tools_stale "$jar"; then
+            echo "ipcq: building ipc-tools (first run, or sources changed)..." >&2
+            ipcq_mvn -pl ipc-tools -am package -DskipTests >&2 || {
+                flock -u 9
+                echo "ipcq: build failed" >&2
+                return 1
+            }
+        fi
+        flock -u 9
     fi
     local cp="$jar"
     local dep

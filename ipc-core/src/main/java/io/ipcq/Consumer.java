@@ -91,8 +91,28 @@ public final class Consumer implements IpcQueue.Participant
                 return granted(lease);
             }
         }
-        status = queue.isEndOfStream() ? ReceiveStatus.END_OF_STREAM : ReceiveStatus.EMPTY;
+        status = isEndOfStream() ? ReceiveStatus.END_OF_STREAM : ReceiveStatus.EMPTY;
         return null;
+    }
+
+    /**
+     * The lanes sealed and drained, then every ring this consumer serves drained too (lanes first: a message on its
+     * way to the dead-letter ring is seen in one or the other).
+     */
+    private boolean isEndOfStream()
+    {
+        if (!queue.isEndOfStream())
+        {
+            return false;
+        }
+        for (final LaneRing ring : servingOrder)
+        {
+            if (!ring.isDrained())
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

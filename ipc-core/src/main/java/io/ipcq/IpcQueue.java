@@ -16,6 +16,13 @@ import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,16 +149,40 @@ public final class IpcQueue implements AutoCloseable
 
     /**
      * Removes a queue file (its dead-letter ring lives inside it). Processes that have it mapped keep their
-     * mapping until they close it.
+     * mapping until they close it. Refuses a file that does not start with the queue magic, so a wrong path never
+     * removes something else; a queue with a corrupt or unfinished header is still removed.
      *
      * @param path the queue file.
-     * @return true if a file was removed.
+     * @return true if the file was removed, false if there was none.
+     * @throws CorruptQueueException if the path is not a regular file starting with the queue magic.
      */
     public static boolean delete(final Path path)
     {
         try
         {
+            if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile())
+            {
+                throw new CorruptQueueException(path + " is not a queue: not a regular file (not deleted)");
+            }
+            final ByteBuffer head = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ))
+            {
+                while (head.hasRemaining() && channel.read(head) >= 0)
+                {
+                    // read the whole magic, or up to the end of a shorter file
+                }
+            }
+            if (head.position() < Long.BYTES || head.getLong(0) != QueueDescriptor.MAGIC)
+            {
+                throw new CorruptQueueException(path + " is not an ipcq queue: " + (head.position() < Long.BYTES ?
+                    "only " + head.position() + " bytes long" : "its first 8 bytes are not \"IPCQFILE\"") +
+                    " (not deleted)");
+            }
             return Files.deleteIfExists(path);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            return false;
         }
         catch (final IOException ex)
         {

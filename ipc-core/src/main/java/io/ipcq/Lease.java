@@ -52,7 +52,7 @@ public final class Lease implements AutoCloseable
     }
 
     /**
-     * @return the lane the message was sent on (for a dead letter: the dead-letter ring's index, the lane count).
+     * @return the lane the message was sent on (a dead letter keeps its original id, so its original lane).
      */
     public int lane()
     {

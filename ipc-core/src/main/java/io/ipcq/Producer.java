@@ -65,13 +65,26 @@ public final class Producer implements IpcQueue.Participant
      */
     public SendResult trySend(final int lane, final DirectBuffer source, final int offset, final int length)
     {
+        final SendResult result = offer(lane, source, offset, length);
+        if (result == SendResult.FULL)
+        {
+            ParticipantTable.increment(buffer, rowOffset, CounterIndex.REJECTED_FULL);
+        }
+        return result;
+    }
+
+    /**
+     * One attempt, counting SENT but not FULL: the caller decides whether FULL is its answer.
+     */
+    private SendResult offer(final int lane, final DirectBuffer source, final int offset, final int length)
+    {
         checkOpen();
         final LaneRing ring = queue.lane(lane);
         checkLength(length);
         final long position = ring.tryClaim(holder);
         if (position < 0)
         {
-            return refused(position);
+            return position == LaneRing.FULL ? SendResult.FULL : SendResult.SEALED;
         }
         buffer.putBytes(ring.slotOffset(position) + SlotDescriptor.PAYLOAD_OFFSET, source, offset, length);
         if (CrashPoint.ENABLED)
@@ -111,9 +124,15 @@ public final class Producer implements IpcQueue.Participant
         idleStrategy.reset();
         while (true)
         {
-            final SendResult result = trySend(lane, source, offset, length);
-            if (result != SendResult.FULL || System.nanoTime() - deadlineNs >= 0)
+            final SendResult result = offer(lane, source, offset, length);
+            if (result != SendResult.FULL)
             {
+                return result;
+            }
+            if (System.nanoTime() - deadlineNs >= 0)
+            {
+                // One answer, one count: the retries inside the wait are not rejections.
+                ParticipantTable.increment(buffer, rowOffset, CounterIndex.REJECTED_FULL);
                 return result;
             }
             idleStrategy.idle();

@@ -150,13 +150,21 @@ public final class QueueFile implements AutoCloseable
     public static QueueFile open(final Path path, final boolean readOnly)
     {
         final Path absolute = path.toAbsolutePath();
-        if (!Files.exists(absolute))
+        try
+        {
+            // One look at the file, so a file deleted meanwhile reads "does not exist", not "not a regular file".
+            if (!Files.readAttributes(absolute, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile())
+            {
+                throw new CorruptQueueException(path + " is not a queue: not a regular file");
+            }
+        }
+        catch (final NoSuchFileException ex)
         {
             throw new QueueException("no queue at " + path + ": file does not exist");
         }
-        if (!Files.isRegularFile(absolute))
+        catch (final IOException ex)
         {
-            throw new CorruptQueueException(path + " is not a queue: not a regular file");
+            throw new QueueException("cannot open " + path + ": " + ex.getMessage(), ex);
         }
         try (FileChannel channel = readOnly ?
             FileChannel.open(absolute, StandardOpenOption.READ) :

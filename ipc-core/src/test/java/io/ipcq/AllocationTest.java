@@ -1,0 +1,212 @@
+package io.ipcq;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The hot path allocates nothing: after warm-up, N messages on one thread must allocate less than {@link #BOUND_BYTES}
+ * in total (that is, 0 bytes per message; the bound leaves room for the measuring calls themselves). Bytes, not time:
+ * measured with {@link com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes()}.
+ */
+class AllocationTest
+{
+    private static final int N = 200_000;
+    private static final int WARMUP_ROUNDS = 5;
+    private static final long BOUND_BYTES = 4096;
+    private static final com.sun.management.ThreadMXBean THREADS =
+        (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+
+    @RegisterExtension
+    final TempQueues queues = new TempQueues();
+
+    @FunctionalInterface
+    interface Loop
+    {
+        /**
+         * @param iterations how many.
+         * @return a checksum, so nothing is optimised away.
+         */
+        long run(int iterations);
+    }
+
+    @BeforeAll
+    static void checkSupported()
+    {
+        assumeTrue(THREADS.isThreadAllocatedMemorySupported(), "thread allocation accounting is not supported");
+        THREADS.setThreadAllocatedMemoryEnabled(true);
+    }
+
+    @Test
+    void sendLeaseAck_allocatesNothing()
+    {
+        final IpcQueue queue = queues.create(config());
+        final Producer producer = queue.producer();
+        final Consumer consumer = queue.consumer();
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[64]);
+        assertNoAllocation("trySend+tryLease+ack", iterations ->
+        {
+            long sum = 0;
+            for (int i = 0; i < iterations; i++)
+            {
+                message.putInt(0, i);
+                if (producer.trySend(0, message, 0, 64) != SendResult.OK)
+                {
+                    throw new AssertionError("send " + i);
+                }
+                final Lease lease = consumer.tryLease();
+                sum += lease.payload().getInt(0) + lease.length() + lease.deliveryCount();
+                if (!lease.ack())
+                {
+                    throw new AssertionError("ack " + i);
+                }
+            }
+            return sum;
+        });
+    }
+
+    @Test
+    void sendBytesLeaseAck_allocatesNothing()
+    {
+        final IpcQueue queue = queues.create(config());
+        final Producer producer = queue.producer();
+        final Consumer consumer = queue.consumer();
+        final byte[] message = new byte[32];
+        assertNoAllocation("trySend(byte[])+tryLease+ack (try-with-resources)", iterations ->
+        {
+            long sum = 0;
+            for (int i = 0; i < iterations; i++)
+            {
+                message[0] = (byte)i;
+                producer.trySend(0, message);
+                try (Lease lease = consumer.tryLease())
+                {
+                    sum += lease.payload().getByte(0) + lease.id();
+                    lease.ack();
+                }
+            }
+            return sum;
+        });
+    }
+
+    @Test
+    void claimCommitLeaseAck_allocatesNothing()
+    {
+        final IpcQueue queue = queues.create(config());
+        final Producer producer = queue.producer();
+        final Consumer consumer = queue.consumer();
+        final Claim claim = new Claim();
+        assertNoAllocation("tryClaim+commit+tryLease+ack", iterations ->
+        {
+            long sum = 0;
+            for (int i = 0; i < iterations; i++)
+            {
+                if (producer.tryClaim(0, 16, claim) != SendResult.OK)
+                {
+                    throw new AssertionError("claim " + i);
+                }
+                claim.buffer().putLong(0, i);
+                claim.commit();
+                final Lease lease = consumer.tryLease();
+                sum += lease.payload().getLong(0);
+                lease.ack();
+            }
+            return sum;
+        });
+    }
+
+    @Test
+    void sendOnAFullLane_allocatesNothing()
+    {
+        final IpcQueue queue = queues.create(QueueConfig.builder().capacity(4).maxPayloadLength(64).build());
+        final Producer producer = queue.producer();
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[8]);
+        while (producer.trySend(0, message, 0, 8) == SendResult.OK)
+        {
+            // fill the lane
+        }
+        assertNoAllocation("trySend on a full lane", iterations ->
+        {
+            long sum = 0;
+            for (int i = 0; i < iterations; i++)
+            {
+                sum += producer.trySend(0, message, 0, 8).ordinal();
+            }
+            if (sum != (long)SendResult.FULL.ordinal() * iterations)
+            {
+                throw new AssertionError("not FULL every time");
+            }
+            return sum;
+        });
+    }
+
+    @Test
+    void extend_allocatesNothing()
+    {
+        final IpcQueue queue = queues.create(config());
+        queue.producer().trySend(0, new byte[8]);
+        final Lease lease = queue.consumer().tryLease();
+        final Duration duration = Duration.ofSeconds(30);
+        assertNoAllocation("extend", iterations ->
+        {
+            long sum = 0;
+            for (int i = 0; i < iterations; i++)
+            {
+                if (!lease.extend(duration))
+                {
+                    throw new AssertionError("extend " + i);
+                }
+                sum += lease.deadlineEpochMs();
+            }
+            return sum;
+        });
+        assertTrue(lease.ack());
+    }
+
+    @Test
+    void emptyTryLease_allocatesNothing()
+    {
+        final IpcQueue queue = queues.create(config());
+        final Consumer consumer = queue.consumer();
+        assertNoAllocation("tryLease on an empty queue", iterations ->
+        {
+            long sum = 0;
+            for (int i = 0; i < iterations; i++)
+            {
+                sum += consumer.tryLease() == null ? 1 : 0;
+            }
+            return sum;
+        });
+    }
+
+    private static QueueConfig config()
+    {
+        return QueueConfig.builder().capacity(1024).maxPayloadLength(64).build();
+    }
+
+    private static void assertNoAllocation(final String what, final Loop loop)
+    {
+        long checksum = 0;
+        for (int round = 0; round < WARMUP_ROUNDS; round++)
+        {
+            checksum += loop.run(N);
+        }
+        final long calibrationBefore = THREADS.getCurrentThreadAllocatedBytes();
+        final long calibrationAfter = THREADS.getCurrentThreadAllocatedBytes();
+        final long before = THREADS.getCurrentThreadAllocatedBytes();
+        checksum += loop.run(N);
+        final long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+        System.out.printf("%s: %d bytes for %d iterations = %.4f bytes/message (measuring call: %d bytes; checksum %d)%n",
+            what, allocated, N, allocated / (double)N, calibrationAfter - calibrationBefore, checksum);
+        assertTrue(allocated < BOUND_BYTES,
+            what + " allocated " + allocated + " bytes for " + N + " iterations (" + allocated / (double)N +
+            " bytes/message)");
+    }
+}

@@ -1,0 +1,738 @@
+package io.ipcq;
+
+import io.ipcq.layout.SlotDescriptor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static io.ipcq.DeliverySemanticsTest.text;
+import static io.ipcq.DeliverySemanticsTest.utf8;
+import static io.ipcq.layout.QueueDescriptor.*;
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The queue file: atomic creation, file mode, and validation on open. Every bad file must be refused with a
+ * {@link QueueException} (a {@link CorruptQueueException} when the file is there but wrong) whose message is one line
+ * naming what is wrong, never with an IndexOutOfBoundsException or a crash.
+ */
+class QueueFileTest
+{
+    private static final Path SHM = Path.of("/dev/shm");
+    private static final QueueConfig CONFIG = QueueConfig.builder()
+        .lanes(2).capacity(8).maxPayloadLength(64).participantCapacity(16).deadLetterCapacity(4).build();
+    private static final Geometry GEOMETRY = CONFIG.geometry();
+
+    @RegisterExtension
+    final TempQueues queues = new TempQueues();
+
+    private final List<Path> directories = new ArrayList<>();
+
+    @AfterEach
+    void deleteDirectories() throws IOException
+    {
+        for (final Path dir : directories)
+        {
+            if (Files.exists(dir))
+            {
+                try (Stream<Path> walk = Files.walk(dir))
+                {
+                    for (final Path path : walk.sorted(Comparator.reverseOrder()).toList())
+                    {
+                        Files.deleteIfExists(path);
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Create
+    // ---------------------------------------------------------------------------------------------------------
+
+    @Test
+    void create_refusesAnExistingPathUnlessForced() throws IOException
+    {
+        final Path path = queues.newPath();
+        IpcQueue.create(path, CONFIG).close();
+
+        final QueueException refused = assertThrows(QueueException.class,
+            () -> IpcQueue.create(path, QueueConfig.builder().capacity(16).build()));
+        assertOneLine(refused, "already exists");
+        try (IpcQueue queue = IpcQueue.open(path))
+        {
+            assertEquals(8, queue.capacity(), "the existing queue is untouched");
+        }
+
+        IpcQueue.create(path, QueueConfig.builder().capacity(16).force(true).build()).close();
+        try (IpcQueue queue = IpcQueue.open(path))
+        {
+            assertEquals(16, queue.capacity(), "forced: replaced");
+        }
+
+        final Path notAQueue = queues.newPath();
+        Files.writeString(notAQueue, "precious");
+        assertOneLine(assertThrows(QueueException.class, () -> IpcQueue.create(notAQueue, CONFIG)), "already exists");
+        assertEquals("precious", Files.readString(notAQueue));
+    }
+
+    @Test
+    void create_isAtomic_aWatcherNeverSeesItHalfMade() throws Exception
+    {
+        // Large enough that filling one takes a while: a create in place would be seen half-made.
+        final QueueConfig big = QueueConfig.builder().capacity(8192).maxPayloadLength(4000).build();
+        final List<Path> paths = new ArrayList<>();
+        for (int i = 0; i < 4; i++)
+        {
+            paths.add(queues.newPath());
+        }
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicInteger opened = new AtomicInteger();
+        final ConcurrentLinkedQueue<Throwable> seen = new ConcurrentLinkedQueue<>();
+        final CountDownLatch started = new CountDownLatch(1);
+        final Thread watcher = new Thread(() ->
+        {
+            started.countDown();
+            for (final Path path : paths)
+            {
+                // Poll the next path until it appears, then open it at once.
+                while (!stop.get() && !Files.exists(path))
+                {
+                    Thread.onSpinWait();
+                }
+                if (stop.get())
+                {
+                    return;
+                }
+                try (IpcQueue queue = IpcQueue.open(path))
+                {
+                    assertEquals(8192, queue.capacity());
+                    opened.incrementAndGet();
+                }
+                catch (final Throwable t)
+                {
+                    seen.add(t);
+                }
+            }
+        }, "create-watcher");
+        watcher.start();
+        try
+        {
+            started.await();
+            for (final Path path : paths)
+            {
+                IpcQueue.create(path, big).close();
+            }
+            watcher.join(TimeUnit.SECONDS.toMillis(60));
+        }
+        finally
+        {
+            stop.set(true);
+            watcher.join(TimeUnit.SECONDS.toMillis(60));
+        }
+        assertFalse(watcher.isAlive());
+        if (!seen.isEmpty())
+        {
+            final AssertionError failure = new AssertionError("the watcher saw a half-made queue");
+            seen.forEach(failure::addSuppressed);
+            throw failure;
+        }
+        assertEquals(paths.size(), opened.get(), "the watcher opened every finished queue");
+        for (final Path path : paths)
+        {
+            assertTrue(IpcQueue.delete(path));
+        }
+    }
+
+    @Test
+    void create_concurrentCreatorsExactlyOneWins() throws Exception
+    {
+        final Path dir = newDirectory();
+        for (int round = 0; round < 10; round++)
+        {
+            final Path path = dir.resolve("q" + round);
+            final AtomicInteger won = new AtomicInteger();
+            final ConcurrentLinkedQueue<Throwable> lost = new ConcurrentLinkedQueue<>();
+            final CountDownLatch go = new CountDownLatch(1);
+            final List<Thread> creators = new ArrayList<>();
+            for (int c = 0; c < 2; c++)
+            {
+                creators.add(new Thread(() ->
+                {
+                    try
+                    {
+                        go.await();
+                        IpcQueue.create(path, CONFIG).close();
+                        won.incrementAndGet();
+                    }
+                    catch (final Throwable t)
+                    {
+                        lost.add(t);
+                    }
+                }, "creator-" + c));
+            }
+            creators.forEach(Thread::start);
+            go.countDown();
+            for (final Thread creator : creators)
+            {
+                creator.join(TimeUnit.SECONDS.toMillis(60));
+                assertFalse(creator.isAlive());
+            }
+            assertEquals(1, won.get(), "round " + round + ": " + lost);
+            assertEquals(1, lost.size());
+            final Throwable loser = lost.peek();
+            assertInstanceOf(QueueException.class, loser);
+            assertOneLine(loser, "already exists");
+            IpcQueue.open(path).close();
+        }
+        assertEquals(List.of(), temporaryFiles(dir));
+    }
+
+    @Test
+    void create_leavesNoTemporaryFileBehind_onSuccessOrFailure() throws IOException
+    {
+        final Path dir = newDirectory();
+        final Path path = dir.resolve("queue");
+        IpcQueue.create(path, CONFIG).close();
+        assertEquals(List.of(path), list(dir));
+
+        // Fails after the temporary file was made and filled: the target is a non-empty directory.
+        final Path occupied = dir.resolve("occupied");
+        Files.createDirectory(occupied);
+        Files.writeString(occupied.resolve("keep"), "x");
+        final QueueException ex = assertThrows(QueueException.class,
+            () -> IpcQueue.create(occupied, QueueConfig.builder().capacity(8).force(true).build()));
+        assertOneLine(ex, "cannot create");
+        assertEquals(List.of(), temporaryFiles(dir));
+        assertTrue(Files.exists(occupied.resolve("keep")));
+
+        assertOneLine(assertThrows(QueueException.class, () -> IpcQueue.create(occupied, CONFIG)), "already exists");
+        assertOneLine(assertThrows(QueueException.class, () -> IpcQueue.create(dir.resolve("no/such/dir/q"), CONFIG)),
+            "does not exist");
+        assertEquals(List.of(), temporaryFiles(dir));
+    }
+
+    @Test
+    void fileMode_0600ByDefault() throws IOException
+    {
+        final Path path = queues.newPath();
+        IpcQueue.create(path, CONFIG).close();
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(path));
+    }
+
+    @Test
+    void fileMode_0660WhenGroupShared() throws IOException
+    {
+        final Path path = queues.newPath();
+        IpcQueue.create(path, QueueConfig.builder().capacity(8).groupShared(true).build()).close();
+        final java.util.Set<PosixFilePermission> mode = Files.getPosixFilePermissions(path);
+        assertEquals(PosixFilePermissions.fromString("rw-rw----"), mode);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Open: files that are not queues
+    // ---------------------------------------------------------------------------------------------------------
+
+    @Test
+    void open_rejectsMissingFile()
+    {
+        final Path path = queues.newPath();
+        final Throwable thrown = openFailure(path);
+        assertInstanceOf(QueueException.class, thrown);
+        assertOneLine(thrown, "does not exist");
+        assertFalse(Files.exists(path), "open never creates");
+    }
+
+    @Test
+    void open_rejectsRandomBytes() throws IOException
+    {
+        final Path path = queues.newPath();
+        final byte[] junk = new byte[(int)GEOMETRY.fileLength()];
+        new Random(42).nextBytes(junk);
+        Files.write(path, junk);
+        assertCorrupt(path, "not an ipcq queue", "magic");
+    }
+
+    @Test
+    void open_rejectsShortAndEmptyFilesAndDirectories() throws IOException
+    {
+        final Path path = queues.newPath();
+        Files.write(path, "IPCQFILE".getBytes(StandardCharsets.US_ASCII));
+        assertCorrupt(path, "not a queue", "shorter");
+        Files.write(path, new byte[0]);
+        assertCorrupt(path, "not a queue", "0 bytes");
+        Files.delete(path);
+        final Path dir = newDirectory();
+        assertCorrupt(dir, "not a regular file");
+    }
+
+    @Test
+    void open_rejectsWrongMagic() throws IOException
+    {
+        final Path path = createQueue();
+        writeLong(path, MAGIC_OFFSET, 0x454C494651435050L);
+        assertCorrupt(path, "not an ipcq queue", "magic");
+    }
+
+    @Test
+    void open_rejectsLayoutVersion0() throws IOException
+    {
+        final Path path = createQueue();
+        writeInt(path, LAYOUT_VERSION_OFFSET, 0);
+        assertCorrupt(path, "not ready", "version");
+    }
+
+    @Test
+    void open_rejectsLayoutVersion2() throws IOException
+    {
+        final Path path = createQueue();
+        writeInt(path, LAYOUT_VERSION_OFFSET, 2);
+        assertCorrupt(path, "layout version 2", "version " + LAYOUT_VERSION);
+    }
+
+    @Test
+    void open_rejectsTruncatedFile() throws IOException
+    {
+        final Path path = createQueue();
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE))
+        {
+            channel.truncate(GEOMETRY.fileLength() - 4096);
+        }
+        assertCorrupt(path, "truncated", String.valueOf(GEOMETRY.fileLength()));
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE))
+        {
+            channel.truncate(2048);
+        }
+        assertCorrupt(path, "truncated");
+    }
+
+    @Test
+    void open_rejectsAFileLongerThanItsHeaderSays() throws IOException
+    {
+        final Path path = createQueue();
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE))
+        {
+            channel.write(ByteBuffer.wrap(new byte[]{ 1 }), GEOMETRY.fileLength() + 4095);
+        }
+        assertCorrupt(path, "corrupt length");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Open: corrupt header words
+    // ---------------------------------------------------------------------------------------------------------
+
+    static Stream<Arguments> corruptHeaderWords()
+    {
+        final long fileLength = GEOMETRY.fileLength();
+        return Stream.of(
+            word("header length", HEADER_LENGTH_OFFSET, 512, "header length"),
+            word("lanes 0", LANES_OFFSET, 0, "lanes"),
+            word("lanes 17", LANES_OFFSET, MAX_LANES + 1, "lanes"),
+            word("lanes -1", LANES_OFFSET, -1, "lanes"),
+            word("lanes 3 (possible, but not this file)", LANES_OFFSET, 3, "corrupt"),
+            word("capacity not a power of two", LANE_CAPACITY_OFFSET, 12, "capacity", "power of two"),
+            word("capacity 0", LANE_CAPACITY_OFFSET, 0, "capacity", "power of two"),
+            word("capacity negative", LANE_CAPACITY_OFFSET, Integer.MIN_VALUE, "capacity", "power of two"),
+            word("capacity larger", LANE_CAPACITY_OFFSET, 16, "corrupt"),
+            word("capacity huge", LANE_CAPACITY_OFFSET, 1 << 30, "capacity"),
+            word("slot length off by a cache line", SLOT_LENGTH_OFFSET, GEOMETRY.slotLength() + 64, "slot length"),
+            word("slot length 0", SLOT_LENGTH_OFFSET, 0, "slot length"),
+            word("max payload 0", MAX_PAYLOAD_LENGTH_OFFSET, 0, "max payload length"),
+            word("max payload negative", MAX_PAYLOAD_LENGTH_OFFSET, -64, "max payload length"),
+            word("max payload larger", MAX_PAYLOAD_LENGTH_OFFSET, 4096, "corrupt"),
+            word("participant capacity 0", PARTICIPANT_CAPACITY_OFFSET, 0, "participant capacity"),
+            word("participant capacity larger", PARTICIPANT_CAPACITY_OFFSET, 1 << 16, "corrupt"),
+            word("dead-letter capacity not a power of two", DEAD_LETTER_CAPACITY_OFFSET, 5, "dead-letter capacity"),
+            word("dead-letter capacity larger", DEAD_LETTER_CAPACITY_OFFSET, 1 << 20, "corrupt"),
+            longWord("file length larger", FILE_LENGTH_OFFSET, fileLength + 4096, "truncated"),
+            longWord("file length smaller", FILE_LENGTH_OFFSET, fileLength - 4096, "corrupt length"),
+            longWord("file length negative", FILE_LENGTH_OFFSET, -1, "corrupt length"),
+            longWord("lane table offset", LANE_TABLE_OFFSET_OFFSET, LANE_TABLE_OFFSET + 128, "lane table offset"),
+            longWord("participant table offset", PARTICIPANT_TABLE_OFFSET_OFFSET,
+                GEOMETRY.participantTableOffset() - 128, "participant table offset"),
+            longWord("rings offset", RINGS_OFFSET_OFFSET, GEOMETRY.ringsOffset() + fileLength, "rings offset"),
+            longWord("dead-letter ring offset", DEAD_LETTER_RING_OFFSET_OFFSET, -4096, "dead-letter ring offset"),
+            word("max deliveries 0", MAX_DELIVERIES_OFFSET, 0, "max deliveries"),
+            word("max deliveries negative", MAX_DELIVERIES_OFFSET, -5, "max deliveries"),
+            longWord("lease timeout 0", LEASE_TIMEOUT_MS_OFFSET, 0, "lease timeout"),
+            longWord("heartbeat timeout negative", HEARTBEAT_TIMEOUT_MS_OFFSET, -1, "heartbeat timeout"),
+            word("sealed word", SEALED_OFFSET, 7, "sealed"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corruptHeaderWords")
+    void open_rejectsCorruptHeaderWord(
+        final String name, final int offset, final boolean isLong, final long value, final String[] keywords)
+        throws IOException
+    {
+        final Path path = createQueue();
+        if (isLong)
+        {
+            writeLong(path, offset, value);
+        }
+        else
+        {
+            writeInt(path, offset, (int)value);
+        }
+        assertCorrupt(path, keywords);
+    }
+
+    /**
+     * Every 4-byte word of the first 128 header bytes, and the sealed word, set to awkward values: open either refuses
+     * the file with a QueueException or the queue works (send, lease, ack, sweep, stats). Nothing else may escape.
+     */
+    @Test
+    void open_anyCorruptHeaderWordIsRefusedOrHarmless() throws IOException
+    {
+        final int[] values = { 0, 1, -1, 2, 3, 64, Integer.MAX_VALUE, Integer.MIN_VALUE, 0x0001_0000 };
+        final List<String> failures = new ArrayList<>();
+        int refused = 0;
+        int harmless = 0;
+        final Path pristine = createQueue();
+        final byte[] original = Files.readAllBytes(pristine);
+        final List<Integer> offsets = new ArrayList<>();
+        for (int offset = 0; offset < 128; offset += 4)
+        {
+            offsets.add(offset);
+        }
+        offsets.add(SEALED_OFFSET);
+        for (final int offset : offsets)
+        {
+            for (final int value : values)
+            {
+                Files.write(pristine, original);
+                writeInt(pristine, offset, value);
+                IpcQueue queue = null;
+                try
+                {
+                    queue = IpcQueue.open(pristine);
+                    exercise(queue);
+                    harmless++;
+                }
+                catch (final QueueException ex)
+                {
+                    refused++;
+                    if (ex.getMessage() == null || ex.getMessage().contains("\n"))
+                    {
+                        failures.add("offset " + offset + " value " + value + ": message not one line: " + ex);
+                    }
+                }
+                catch (final Throwable t)
+                {
+                    failures.add("offset " + offset + " value " + value + ": " + t);
+                }
+                finally
+                {
+                    if (queue != null)
+                    {
+                        queue.close();
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), failures);
+        assertTrue(refused > 100 && harmless > 10, "refused " + refused + ", harmless " + harmless);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Corrupt slot
+    // ---------------------------------------------------------------------------------------------------------
+
+    @Test
+    void corruptPayloadLength_leaseThrowsCorruptQueueException_messageNotLost() throws IOException
+    {
+        final IpcQueue queue = queues.create(CONFIG);
+        final Producer producer = queue.producer();
+        final Consumer consumer = queue.consumer();
+        producer.trySend(1, utf8("good before"));
+        assertTrue(consumer.tryLease().ack());
+        producer.trySend(1, utf8("to be corrupted"));                // position 1 of lane 1
+        final long slot = GEOMETRY.ringOffset(1) + (1 & (GEOMETRY.laneCapacity() - 1)) * (long)GEOMETRY.slotLength();
+        writeInt(queue.path(), slot + SlotDescriptor.PAYLOAD_LENGTH_OFFSET, 1 << 30);
+
+        final Lease lease = consumer.tryLease();
+        assertNotNull(lease);
+        final long id = lease.id();
+        assertEquals(1, lease.deliveryCount());
+        assertOneLine(assertThrows(CorruptQueueException.class, lease::length), "payload length", "1073741824");
+        assertThrows(CorruptQueueException.class, lease::payload);
+        lease.close();                                            // puts it back
+        assertEquals(0, consumer.heldLeases());
+        assertEquals(1, queue.stats().redelivery());
+
+        producer.trySend(1, utf8("good after"));
+        final Lease again = consumer.tryLease();
+        assertEquals(id, again.id(), "not lost: delivered again");
+        assertEquals(2, again.deliveryCount());
+        assertThrows(CorruptQueueException.class, again::length);
+        final Lease good = consumer.tryLease();
+        assertEquals("good after", text(good), "the queue stays usable");
+        assertTrue(good.ack());
+        assertTrue(again.release());
+
+        writeInt(queue.path(), slot + SlotDescriptor.PAYLOAD_LENGTH_OFFSET, -1);
+        final Lease negative = consumer.tryLease();
+        assertEquals(id, negative.id());
+        assertOneLine(assertThrows(CorruptQueueException.class, negative::length), "payload length", "-1");
+        assertTrue(negative.ack(), "a corrupt message can still be acked away");
+        assertNull(consumer.tryLease());
+        assertEquals(queue.capacity() * queue.lanes(), queue.stats().free());
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Full file system
+    // ---------------------------------------------------------------------------------------------------------
+
+    @Test
+    void fullFileSystem_createFailsWithCannotAllocateAndLeavesNoFile() throws IOException
+    {
+        final long usable = Files.getFileStore(SHM).getUsableSpace();
+        final int capacity = 1024;
+        final int payload = (int)Math.min(MAX_PAYLOAD_LENGTH, usable / capacity + 65_536);
+        final Geometry geometry = new Geometry(1, capacity, payload, 16, 2);
+        assumeTrue(geometry.fileLength() > usable && geometry.fileLength() <= MAX_FILE_LENGTH,
+            "/dev/shm has " + usable + " bytes usable: a queue larger than that does not fit one mapping");
+
+        final Path dir = newDirectory();
+        final Path path = dir.resolve("too-big");
+        final QueueConfig config = QueueConfig.builder().capacity(capacity).maxPayloadLength(payload)
+            .participantCapacity(16).deadLetterCapacity(2).build();
+        final Throwable thrown = assertThrows(QueueException.class, () -> IpcQueue.create(path, config));
+        assertOneLine(thrown, "cannot allocate");
+        assertEquals(List.of(), list(dir), "no file and no temporary file left");
+    }
+
+    @Test
+    void fullFileSystem_queueLargerThanShmIsRefusedByQueueConfig() throws IOException
+    {
+        final long usable = Files.getFileStore(SHM).getUsableSpace();
+        assumeTrue(usable >= MAX_FILE_LENGTH - (64L << 20),
+            "/dev/shm has " + usable + " bytes usable: the create branch runs instead");
+        // The smallest geometry larger than /dev/shm: 1 MiB slots, enough of them.
+        final int payload = 1 << 20;
+        final long slots = usable / SlotDescriptor.slotLength(payload) + 1;
+        final int capacity = (int)Math.min(MAX_CAPACITY, Long.highestOneBit(slots - 1) << 1);
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> QueueConfig.builder().capacity(capacity).maxPayloadLength(payload).deadLetterCapacity(2).build());
+        assertOneLine(ex, "queue would need", "fit one mapping");
+        assertEquals(List.of(), temporaryFiles(SHM));
+    }
+
+    /**
+     * A real "no space" failure, whatever the size of /dev/shm: a child JVM whose file-size limit (ulimit -f) is
+     * smaller than the queue. write(2) fails with EFBIG (the JVM ignores SIGXFSZ), as it would with ENOSPC.
+     */
+    @Test
+    void fullFileSystem_childWithFileSizeLimit_createFailsWithCannotAllocateAndLeavesNoFile() throws Exception
+    {
+        assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "needs bash for ulimit");
+        final Path dir = newDirectory();
+        final Path path = dir.resolve("limited");
+        final List<String> command = new ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:-UsePerfData"));
+        for (final String argument : ManagementFactory.getRuntimeMXBean().getInputArguments())
+        {
+            if (argument.startsWith("--add-") || argument.startsWith("--sun-misc") || argument.startsWith("--enable-"))
+            {
+                command.add(argument);
+            }
+        }
+        command.add("-cp");
+        command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+        command.add(CreateInChild.class.getName());
+        command.add(path.toString());
+        final StringBuilder script = new StringBuilder("ulimit -f 8192 && exec");     // 8 MiB; the queue is 32 MiB
+        for (final String part : command)
+        {
+            script.append(" '").append(part.replace("'", "'\\''")).append('\'');
+        }
+        final Process child = new ProcessBuilder("/bin/bash", "-c", script.toString()).redirectErrorStream(true).start();
+        final String output;
+        try
+        {
+            output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(child.waitFor(120, TimeUnit.SECONDS), "child did not finish");
+        }
+        finally
+        {
+            child.destroyForcibly();
+        }
+        assertEquals(3, child.exitValue(), output);
+        assertTrue(output.contains("QueueException") && output.contains("cannot allocate"), output);
+        assertEquals(List.of(), list(dir), "no file and no temporary file left: " + output);
+    }
+
+    /**
+     * Child JVM of {@link #fullFileSystem_childWithFileSizeLimit_createFailsWithCannotAllocateAndLeavesNoFile}.
+     */
+    public static final class CreateInChild
+    {
+        public static void main(final String[] args)
+        {
+            try
+            {
+                IpcQueue.create(Path.of(args[0]),
+                    QueueConfig.builder().capacity(8192).maxPayloadLength(4000).build()).close();
+                System.out.println("created");
+                System.exit(0);
+            }
+            catch (final QueueException ex)
+            {
+                System.out.println(ex.getClass().getSimpleName() + ": " + ex.getMessage());
+                System.exit(3);
+            }
+            catch (final Throwable t)
+            {
+                t.printStackTrace(System.out);
+                System.exit(4);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    private static void exercise(final IpcQueue queue)
+    {
+        queue.stats();
+        try (Producer producer = queue.producer(); Consumer consumer = queue.consumer())
+        {
+            final String probe = "probe".substring(0, Math.min(5, queue.maxPayloadLength()));
+            final SendResult sent = producer.trySend(0, utf8(probe));
+            final Lease lease = consumer.tryLease();
+            if (sent == SendResult.OK)
+            {
+                assertNotNull(lease);
+                assertEquals(probe, text(lease));
+                lease.extend(Duration.ofSeconds(1));
+                lease.ack();
+            }
+            queue.sweep();
+            queue.stats();
+        }
+    }
+
+    private Path createQueue()
+    {
+        final Path path = queues.newPath();
+        IpcQueue.create(path, CONFIG).close();
+        return path;
+    }
+
+    private Path newDirectory() throws IOException
+    {
+        final Path dir = Files.createTempDirectory(Files.isDirectory(SHM) ? SHM : Path.of(
+            System.getProperty("java.io.tmpdir")), "ipcq-filetest-");
+        directories.add(dir);
+        return dir;
+    }
+
+    private static List<Path> list(final Path dir) throws IOException
+    {
+        try (Stream<Path> files = Files.list(dir))
+        {
+            return files.sorted().toList();
+        }
+    }
+
+    private static List<Path> temporaryFiles(final Path dir) throws IOException
+    {
+        try (Stream<Path> files = Files.list(dir))
+        {
+            final String pid = "creating-" + ProcessHandle.current().pid() + "-";
+            return files.filter(p -> p.getFileName().toString().contains(pid)).toList();
+        }
+    }
+
+    private static Throwable openFailure(final Path path)
+    {
+        try
+        {
+            IpcQueue.open(path).close();
+        }
+        catch (final Throwable t)
+        {
+            return t;
+        }
+        return fail("opened " + path);
+    }
+
+    private static void assertCorrupt(final Path path, final String... keywords)
+    {
+        final Throwable thrown = openFailure(path);
+        if (!(thrown instanceof CorruptQueueException))
+        {
+            throw new AssertionError("expected CorruptQueueException, got " + thrown, thrown);
+        }
+        assertOneLine(thrown, keywords);
+    }
+
+    private static void assertOneLine(final Throwable thrown, final String... keywords)
+    {
+        final String message = thrown.getMessage();
+        assertNotNull(message, thrown.toString());
+        assertFalse(message.contains("\n"), "one line: " + message);
+        for (final String keyword : keywords)
+        {
+            assertTrue(message.toLowerCase(Locale.ROOT).contains(keyword.toLowerCase(Locale.ROOT)),
+                "'" + keyword + "' in: " + message);
+        }
+    }
+
+    private static Arguments word(final String name, final int offset, final long value, final String... keywords)
+    {
+        return Arguments.of(name, offset, false, value, keywords);
+    }
+
+    private static Arguments longWord(final String name, final int offset, final long value, final String... keywords)
+    {
+        return Arguments.of(name, offset, true, value, keywords);
+    }
+
+    static void writeInt(final Path path, final long offset, final int value) throws IOException
+    {
+        write(path, offset, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, value));
+    }
+
+    static void writeLong(final Path path, final long offset, final long value) throws IOException
+    {
+        write(path, offset, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, value));
+    }
+
+    private static void write(final Path path, final long offset, final ByteBuffer bytes) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE))
+        {
+            while (bytes.hasRemaining())
+            {
+                channel.write(bytes, offset + bytes.position());
+            }
+        }
+    }
+}

@@ -1,0 +1,441 @@
+package io.ipcq.tools.cli;
+
+import io.ipcq.Consumer;
+import io.ipcq.IpcQueue;
+import io.ipcq.Lease;
+import io.ipcq.Producer;
+import io.ipcq.QueueConfig;
+import io.ipcq.SendResult;
+import io.ipcq.layout.QueueDescriptor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static io.ipcq.tools.cli.CliJson.*;
+import static io.ipcq.tools.cli.CliRunner.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Runs the real {@code scripts/ipcq} for every verb and every kind of bad input. Launches are grouped (a JVM start
+ * is slow on a busy machine): each test walks through several steps of one story.
+ */
+class CliCommandTest
+{
+    @RegisterExtension
+    final CliQueues queues = new CliQueues();
+
+    @BeforeAll
+    static void buildOnce()
+    {
+        // The first launch builds ipc-tools if needed (its output goes to stderr): a generous limit, once.
+        final Result version = CliRunner.run(null, Duration.ofMinutes(15), "--version");
+        assertEquals(0, version.exitCode(), version::toString);
+        assertTrue(version.stdout().startsWith("ipcq "), version::toString);
+        assertTrue(version.stdout().contains("layout version " + QueueDescriptor.LAYOUT_VERSION), version::toString);
+        assertTrue(version.stdout().contains("Java " + Runtime.version().feature() + "."),
+            "the command runs on the JDK that runs the tests: " + version);
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // Every verb, one story
+    // -------------------------------------------------------------------------------------------------------------
+
+    @Test
+    void everyVerbFromCreateToDelete() throws IOException
+    {
+        final Path queue = queues.newPath();
+        final String q = queue.toString();
+
+        final Result created = run("create", q, "--capacity", "4", "--slot-size", "64", "--lanes", "2",
+            "--lease-timeout", "2s", "--heartbeat-timeout", "5s", "--max-deliveries", "3", "--group-shared").ok();
+        assertTrue(created.stdout().startsWith("created " + q + ": 2 lanes x 4 slots"), created::toString);
+        assertEquals(Set.of("rw-rw----"), Set.of(PosixFilePermissions.toString(Files.getPosixFilePermissions(queue))));
+
+        assertEquals("", run("send", q, "--lane", "1", "héllo wörld", "second").ok().stdout());
+        assertEquals("", runWithInput("a\nb\n", "send", q).ok().stdout());
+
+        // The higher lane first, in commit order; then lane 0.
+        final List<Map<String, Object>> received = run("recv", q, "--count", "3", "--format", "json").ok()
+            .stdoutLines().stream().map(CliJson::object).collect(Collectors.toList());
+        assertEquals(3, received.size());
+        assertEquals(List.of("héllo wörld", "second", "a"),
+            received.stream().map(m -> m.get("payload")).collect(Collectors.toList()));
+        assertEquals(List.of(1L, 1L, 0L), received.stream().map(m -> m.get("lane")).collect(Collectors.toList()));
+        assertEquals(List.of(1L, 1L, 1L),
+            received.stream().map(m -> m.get("deliveries")).collect(Collectors.toList()));
+        assertEquals(3, received.stream().map(m -> m.get("id")).distinct().count());
+
+        // Peek without acking: printed as hex, released at the end, so it stays queued for redelivery.
+        final Result peeked = run("recv", q, "--no-ack", "--format", "hex", "--timeout", "300ms", "--count", "10")
+            .ok();
+        assertEquals(List.of("# id=1 lane=0 deliveries=1 length=1", "00000000 62"),
+            peeked.stdoutLines().stream().map(l -> l.replaceAll("\\s+b$", "").strip())
+                .collect(Collectors.toList()), peeked::toString);
+        assertTrue(peeked.stdout().strip().endsWith("b"), peeked::toString);
+
+        final byte[] before = Files.readAllBytes(queue);
+        final Map<String, Object> json = object(run("inspect", q, "--json").ok().stdout());
+        assertArrayEquals(before, Files.readAllBytes(queue), "inspect changed the file");
+        assertEquals(queue.toAbsolutePath().toString(), json.get("path"));
+        assertEquals((long)QueueDescriptor.LAYOUT_VERSION, json.get("layoutVersion"));
+        assertEquals(2L, json.get("lanes"));
+        assertEquals(4L, json.get("capacity"));
+        assertEquals(64L, json.get("slotSize"));
+        assertEquals(2000L, json.get("leaseTimeoutMs"));
+        assertEquals(5000L, json.get("heartbeatTimeoutMs"));
+        assertEquals(3L, json.get("maxDeliveries"));
+        assertEquals(Boolean.FALSE, json.get("sealed"));
+        assertEquals(0L, json.get("ready"));
+        assertEquals(0L, json.get("leased"));
+        assertEquals(1L, json.get("redelivery"));
+        assertEquals(7L, json.get("free"));
+        assertEquals(0L, json.get("deadLettered"));
+        final Map<String, Object> counters = map(json, "counters");
+        assertEquals(4L, number(counters, "sent"));
+        assertEquals(4L, number(counters, "delivered"));
+        assertEquals(3L, number(counters, "acked"));
+        assertEquals(1L, number(counters, "released"));
+        for (final String name : List.of("expired", "redelivered", "deadLettered", "rejectedFull", "fencedAcks"))
+        {
+            assertEquals(0L, number(counters, name), name);
+        }
+        assertEquals(List.of(), list(json, "participants"), "every command detached when it ended");
+
+        final Result reaped = run("reap", q).ok();
+        assertTrue(reaped.stdout().contains("0 expired leases revoked"), reaped::toString);
+        assertTrue(reaped.stdout().contains("1 waiting for redelivery"), reaped::toString);
+
+        assertEquals("", run("seal", q).ok().stdout());
+        final byte[] sealed = Files.readAllBytes(queue);
+        run("send", q, "late").fails(1, "SEALED", q);
+        assertArrayEquals(sealed, Files.readAllBytes(queue), "a refused send changed the file");
+
+        // Without --timeout recv waits for --count messages, but a sealed, drained queue ends the stream.
+        assertEquals("b\n", run("recv", q, "--count", "5").ok().stdout());
+
+        assertEquals("", run("delete", q).ok().stdout());
+        assertFalse(Files.exists(queue));
+    }
+
+    @Test
+    void inspectReadsALiveQueueWithoutTouchingIt() throws IOException
+    {
+        final Path queue = queues.newPath();
+        final IpcQueue ipc = queues.closeLater(IpcQueue.create(queue,
+            QueueConfig.builder().lanes(2).capacity(8).maxPayloadLength(64).build()));
+        final Producer producer = ipc.producer();
+        final Consumer consumer = ipc.consumer();
+        assertEquals(SendResult.OK, producer.trySend(1, "hello, inspector".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(SendResult.OK, producer.trySend(0, "x".getBytes(StandardCharsets.US_ASCII)));
+        final Lease lease = consumer.tryLease();
+        assertNotNull(lease);
+        final String q = queue.toString();
+        final String pid = Long.toString(ProcessHandle.current().pid());
+        final byte[] before = Files.readAllBytes(queue);
+
+        final Result summary = run("inspect", q).ok();
+        assertTrue(summary.stdout().contains("queue      " + queue.toAbsolutePath()), summary::toString);
+        assertTrue(summary.stdout().contains("2 lanes x 8 slots"), summary::toString);
+        assertTrue(summary.stdout().lines().anyMatch(l -> l.matches("1\\s+0\\s+1\\s+0\\s+.*")), summary::toString);
+        assertTrue(summary.stdout().lines().anyMatch(l -> l.contains(pid) && l.contains("consumer") &&
+            l.contains("running")), summary::toString);
+        assertTrue(summary.stdout().lines().anyMatch(l -> l.contains(pid) && l.contains("producer")),
+            summary::toString);
+
+        final Result slots = run("inspect", q, "--slots").ok();
+        final String leasedLine = slots.stdout().lines().filter(l -> l.contains("LEASED")).findFirst().orElseThrow(
+            () -> new AssertionError("no LEASED slot in " + slots));
+        assertTrue(leasedLine.startsWith("1 "), leasedLine);
+        assertTrue(leasedLine.contains("p" + consumer.participantIndex()), leasedLine);
+        assertTrue(leasedLine.contains("68 65 6c 6c 6f 2c 20 69"), leasedLine);
+        assertTrue(leasedLine.contains("hello, i"), leasedLine);
+        assertTrue(leasedLine.contains(" in "), "time left on the lease: " + leasedLine);
+        assertTrue(slots.stdout().lines().anyMatch(l -> l.startsWith("0 ") && l.contains("READY") &&
+            l.contains("78")), slots::toString);
+
+        final Map<String, Object> json = object(run("inspect", q, "--slots", "--json").ok().stdout());
+        final List<Map<String, Object>> busy = list(json, "slots");
+        assertEquals(2, busy.size(), json::toString);
+        final Map<String, Object> leased = busy.stream().filter(s -> "LEASED".equals(s.get("state"))).findFirst()
+            .orElseThrow();
+        assertEquals((long)consumer.participantIndex(), leased.get("participant"));
+        assertEquals("hello, inspector", leased.get("headText"));
+        assertEquals(1L, json.get("leased"));
+        assertEquals(1L, json.get("ready"));
+        final List<Map<String, Object>> participants = list(json, "participants");
+        assertEquals(2, participants.size());
+        for (final Map<String, Object> row : participants)
+        {
+            assertEquals(ProcessHandle.current().pid(), number(row, "pid"));
+            for (final String name : List.of("id", "role", "alive", "heartbeatAgeMs", "leases"))
+            {
+                require(row, name);
+            }
+        }
+
+        assertArrayEquals(before, Files.readAllBytes(queue), "inspect changed the file");
+        assertTrue(lease.ack(), "the lease is untouched: it still acks");
+    }
+
+    @Test
+    void aKilledConsumersLeaseExpiresIsReapedAndRedelivered() throws Exception
+    {
+        final Path queue = queues.newPath();
+        try (IpcQueue ipc = IpcQueue.create(queue, QueueConfig.builder().capacity(4).maxPayloadLength(64)
+            .leaseTimeout(Duration.ofSeconds(1)).build());
+            Producer producer = ipc.producer())
+        {
+            assertEquals(SendResult.OK, producer.trySend(0, "job-1".getBytes(StandardCharsets.US_ASCII)));
+        }
+        final String q = queue.toString();
+        try (Running consumer = new Running("recv", q, "--hold", "60s", "--format", "json"))
+        {
+            consumer.awaitStdout(text -> text.contains("\"payload\":\"job-1\""), "the message");
+            consumer.kill();
+        }
+        final long killedAt = System.currentTimeMillis();
+
+        final Map<String, Object> json = object(run("inspect", q, "--json").ok().stdout());
+        assertEquals(1L, json.get("leased"));
+        final List<Map<String, Object>> participants = list(json, "participants");
+        assertEquals(1, participants.size(), json::toString);
+        assertEquals("consumer", participants.get(0).get("role"));
+        assertEquals(Boolean.FALSE, participants.get(0).get("processAlive"));
+        assertEquals(Boolean.FALSE, participants.get(0).get("alive"));
+        assertEquals(1L, participants.get(0).get("leases"));
+
+        // The lease was granted before the kill with a 1s timeout: past killedAt + 1s it has expired for sure.
+        Thread.sleep(Math.max(0, killedAt + 1_100 - System.currentTimeMillis()));
+        final Result reaped = run("reap", q).ok();
+        assertTrue(reaped.stdout().contains("1 expired lease revoked"), reaped::toString);
+
+        final Map<String, Object> again = object(run("recv", q, "--format", "json", "--timeout", "30s").ok().stdout());
+        assertEquals("job-1", again.get("payload"));
+        assertEquals(2L, again.get("deliveries"));
+    }
+
+    @Test
+    void watchRedrawsWithRatesUntilStopped() throws Exception
+    {
+        final Path queue = queues.newPath();
+        final IpcQueue ipc = queues.closeLater(IpcQueue.create(queue, QueueConfig.builder().capacity(8).build()));
+        // With --slots too: Chronicle Bytes (loaded for the previews) must not get in the way of the signal.
+        try (Running watch = new Running("inspect", queue.toString(), "--slots", "--watch", "200ms"))
+        {
+            watch.awaitStdout(text -> text.split(java.util.regex.Pattern.quote(InspectCommand.CLEAR), -1).length > 2, "two frames");
+            try (Producer producer = ipc.producer())
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    assertEquals(SendResult.OK, producer.trySend(0, new byte[]{ (byte)i }));
+                }
+            }
+            watch.awaitStdout(text -> text.contains("sent 3 "), "a frame with the new counts");
+            watch.awaitStdout(text -> text.matches("(?s).*rates/s\\s+sent [1-9].*"), "a non-zero send rate");
+            final int exit = watch.terminate();
+            assertEquals(143, exit, "SIGTERM ends the JVM with 128 + 15");
+            assertNoStackTrace(new Result(watch.args, exit, watch.out.text(), watch.err.text()));
+        }
+    }
+
+    @Test
+    void aFullLaneFailsAtOnceOrAfterTheTimeout()
+    {
+        final Path queue = queues.newPath();
+        try (IpcQueue ipc = IpcQueue.create(queue, QueueConfig.builder().capacity(2).build());
+            Producer producer = ipc.producer())
+        {
+            assertEquals(SendResult.OK, producer.trySend(0, new byte[]{ (byte)0xff, 0 }));
+            assertEquals(SendResult.OK, producer.trySend(0, "tab\there".getBytes(StandardCharsets.UTF_8)));
+        }
+        run("send", queue.toString(), "c").fails(1, "FULL", "no --timeout");
+        run("send", queue.toString(), "--timeout", "200ms", "c").fails(1, "FULL", "within 200ms");
+
+        // Binary payloads come out as base64 in JSON, text ones as strings.
+        final List<Map<String, Object>> drained = run("recv", queue.toString(), "--count", "2", "--format", "json")
+            .ok().stdoutLines().stream().map(CliJson::object).collect(Collectors.toList());
+        assertEquals("base64", drained.get(0).get("encoding"));
+        assertEquals("/wA=", drained.get(0).get("payload"));
+        assertEquals("utf-8", drained.get(1).get("encoding"));
+        assertEquals("tab\there", drained.get(1).get("payload"));
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // Files that are not (good) queues
+    // -------------------------------------------------------------------------------------------------------------
+
+    enum BadFile
+    {
+        MISSING("inspect", "does not exist"),
+        MISSING_FOR_SEND("send", "does not exist"),
+        DIRECTORY("inspect", "not a regular file"),
+        TEXT_FILE_NOT_DELETED("delete", "not an ipcq queue"),
+        WRONG_MAGIC("inspect", "magic is 0x"),
+        NEWER_LAYOUT_VERSION("recv", "layout version 2"),
+        UNFINISHED_CREATE("inspect", "not ready"),
+        TRUNCATED("seal", "is truncated"),
+        TRUNCATED_INSPECTED("inspect", "is truncated"),
+        RANDOM_BYTES("inspect", "not an ipcq queue"),
+        CORRUPT_LANES_WORD("reap", "corrupt header: lanes must be in [1, 16]: 99"),
+        CORRUPT_SEALED_WORD("send", "corrupt header: sealed word is 7"),
+        EMPTY_FILE("inspect", "shorter than the 1024-byte header");
+
+        final String verb;
+        final String expected;
+
+        BadFile(final String verb, final String expected)
+        {
+            this.verb = verb;
+            this.expected = expected;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(BadFile.class)
+    void aBadFileIsReportedInOneLineAndNeverChanged(final BadFile bad) throws IOException
+    {
+        final Path path = queues.newPath();
+        makeBadFile(bad, path);
+        final byte[] before = Files.isRegularFile(path) ? Files.readAllBytes(path) : null;
+
+        final Result result = "send".equals(bad.verb) ? run("send", path.toString(), "hi") :
+            run(bad.verb, path.toString());
+        result.fails(1, bad.expected, path.toString());
+
+        if (before == null)
+        {
+            assertEquals(bad == BadFile.DIRECTORY, Files.exists(path), "nothing was created at " + path);
+        }
+        else
+        {
+            assertArrayEquals(before, Files.readAllBytes(path), bad + ": the file changed");
+        }
+    }
+
+    private static void makeBadFile(final BadFile bad, final Path path) throws IOException
+    {
+        switch (bad)
+        {
+            case MISSING:
+            case MISSING_FOR_SEND:
+                return;
+            case DIRECTORY:
+                Files.createDirectory(path);
+                return;
+            case TEXT_FILE_NOT_DELETED:
+                Files.writeString(path, "precious notes, not a queue\n".repeat(100));
+                return;
+            case RANDOM_BYTES:
+                final byte[] noise = new byte[70_000];
+                new Random(42).nextBytes(noise);
+                Files.write(path, noise);
+                return;
+            case EMPTY_FILE:
+                Files.write(path, new byte[0]);
+                return;
+            default:
+                break;
+        }
+        IpcQueue.create(path, QueueConfig.builder().capacity(4).maxPayloadLength(64).build()).close();
+        switch (bad)
+        {
+            case WRONG_MAGIC:
+                putInt(path, QueueDescriptor.MAGIC_OFFSET, 0x4b4e554a);
+                break;
+            case NEWER_LAYOUT_VERSION:
+                putInt(path, QueueDescriptor.LAYOUT_VERSION_OFFSET, 2);
+                break;
+            case UNFINISHED_CREATE:
+                putInt(path, QueueDescriptor.LAYOUT_VERSION_OFFSET, 0);
+                break;
+            case TRUNCATED:
+            case TRUNCATED_INSPECTED:
+                try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw"))
+                {
+                    file.setLength(file.length() / 2);
+                }
+                break;
+            case CORRUPT_LANES_WORD:
+                putInt(path, QueueDescriptor.LANES_OFFSET, 99);
+                break;
+            case CORRUPT_SEALED_WORD:
+                putInt(path, QueueDescriptor.SEALED_OFFSET, 7);
+                break;
+            default:
+                throw new IllegalStateException(bad.name());
+        }
+    }
+
+    private static void putInt(final Path path, final int offset, final int value) throws IOException
+    {
+        final byte[] bytes = Files.readAllBytes(path);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(offset, value);
+        Files.write(path, bytes);
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // Bad arguments
+    // -------------------------------------------------------------------------------------------------------------
+
+    @Test
+    void badArgumentsAreRefusedBeforeAnyByteChanges() throws IOException
+    {
+        final Path queue = queues.newPath();
+        IpcQueue.create(queue, QueueConfig.builder().capacity(4).maxPayloadLength(16).build()).close();
+        final String q = queue.toString();
+        final byte[] before = Files.readAllBytes(queue);
+
+        run("send", q, "--lane", "5", "hi").fails(1, "lane 5 does not exist", q, "0..0");
+        run("send", q, "x".repeat(17)).fails(1, "17 bytes", "at most 16", "nothing sent");
+        run("recv", q, "--timeout", "5x").fails(2, "--timeout", "'5x' is not a duration");
+        run("inspect", q, "--bogus").fails(2, "unknown option", "'--bogus'");
+        run("frobnicate", q).fails(2, "unknown command 'frobnicate'");
+        run("recv").fails(2, "recv", "PATH");
+        run("create", q).fails(1, "already exists", q);
+        assertArrayEquals(before, Files.readAllBytes(queue), "a refused command changed the file");
+
+        final Path fresh = queues.newPath();
+        run("create", fresh.toString(), "--capacity", "1000").fails(2, "--capacity 1000", "not a power of two");
+        run("create", fresh.toString(), "--lease-timeout", "1h").fails(2, "--lease-timeout", "'1h'");
+        assertFalse(Files.exists(fresh), "a refused create made a file");
+
+        // A line of stdin too long: refused with its line number, after the lines before it were sent.
+        runWithInput("fits\n" + "y".repeat(40) + "\n", "send", q).fails(1, "line 2 of stdin is 40 bytes",
+            "1 line sent before it");
+    }
+
+    @Test
+    void verboseAddsTheStackTraceAndHelpExitsZero()
+    {
+        final Path missing = queues.newPath();
+        final Result verbose = run("inspect", missing.toString(), "--verbose");
+        assertEquals(1, verbose.exitCode(), verbose::toString);
+        assertTrue(verbose.stderr().startsWith("ipcq: inspect: no queue at " + missing), verbose::toString);
+        assertTrue(verbose.stderr().contains("at io.ipcq."), "--verbose prints the stack trace: " + verbose);
+
+        final Result help = run("--help").ok();
+        for (final String verb : List.of("create", "send", "recv", "inspect", "reap", "seal", "delete"))
+        {
+            assertTrue(Arrays.stream(help.stdout().split("\n")).anyMatch(l -> l.strip().startsWith(verb)),
+                verb + " in: " + help);
+        }
+    }
+}

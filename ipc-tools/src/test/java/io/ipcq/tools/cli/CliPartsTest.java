@@ -1,0 +1,78 @@
+package io.ipcq.tools.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The parts of the command that need no child process: duration parsing, JSON escaping, rates, previews.
+ */
+class CliPartsTest
+{
+    @Test
+    void durationsTakeOnlyAWholeNumberAndAUnit()
+    {
+        assertEquals(Duration.ofMillis(250), Durations.parse("250ms"));
+        assertEquals(Duration.ofSeconds(5), Durations.parse("5s"));
+        assertEquals(Duration.ofMinutes(2), Durations.parse("2m"));
+        assertEquals(Duration.ZERO, Durations.parse("0ms"));
+        for (final String bad : new String[]{ "", "5", "5x", "1h", "-1s", "1.5s", " 5s", "5s ", "5 s", "5S", "ms",
+            "1m30s", "9999999999999m" })
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> Durations.parse(bad), bad);
+            assertTrue(ex.getMessage().contains("'" + bad + "'"), ex.getMessage());
+        }
+        assertEquals("250ms", Durations.format(Duration.ofMillis(250)));
+        assertEquals("5s", Durations.format(Duration.ofSeconds(5)));
+        assertEquals("2m", Durations.format(Duration.ofMinutes(2)));
+        assertEquals("0ms", Durations.format(Duration.ZERO));
+    }
+
+    @Test
+    void jsonEscapesEverythingAndParsesBack()
+    {
+        final String nasty = "quote\" backslash\\ newline\n tab\t nul\u0000 bell\u0007 line-sep\u2028 é 😀";
+        final String json = new Json().beginObject().field("s", nasty).field("n", -3).field("b", true)
+            .field("d", 1.23456).beginArray("a").beginObject().field("x", 1).endObject().endArray().endObject()
+            .toString();
+        assertFalse(json.contains("\n"), json);
+        final Map<String, Object> parsed = CliJson.object(json);
+        assertEquals(nasty, parsed.get("s"));
+        assertEquals(-3L, parsed.get("n"));
+        assertEquals(Boolean.TRUE, parsed.get("b"));
+        assertEquals(1.235, (Double)parsed.get("d"), 1e-9);
+        assertEquals(1L, CliJson.list(parsed, "a").get(0).get("x"));
+    }
+
+    @Test
+    void ratesNeverGoNegative()
+    {
+        assertEquals(10.0, QueueInspector.rate(20, 10, 1.0), 1e-9);
+        assertEquals(0.0, QueueInspector.rate(5, 10, 1.0), 1e-9, "a detaching participant can dip a total");
+        assertEquals(0.0, QueueInspector.rate(5, 1, 0.0), 1e-9);
+    }
+
+    @Test
+    void previewsAreOneLineOfHexAndAscii()
+    {
+        final byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
+        final String preview = Hex.preview(hello, hello.length);
+        assertTrue(preview.startsWith("68 65 6c 6c 6f"), preview);
+        assertTrue(preview.endsWith("hello"), preview);
+        final byte[] longer = "0123456789abcdefXYZ".getBytes(StandardCharsets.US_ASCII);
+        final String cut = Hex.preview(java.util.Arrays.copyOf(longer, Hex.PREVIEW_BYTES), longer.length);
+        assertFalse(cut.contains("\n"), cut);
+        assertTrue(cut.endsWith(" ..."), cut);
+        assertEquals("(empty)", Hex.preview(new byte[0], 0));
+        final String dump = Hex.dump(longer);
+        assertEquals(2, dump.split("\n").length, dump);
+        assertTrue(dump.split("\n")[1].startsWith("00000010 58 59 5a"), dump);
+        assertNull(Hex.utf8OrNull(new byte[]{ (byte)0xc3 }));
+        assertEquals("é", Hex.utf8OrNull("é".getBytes(StandardCharsets.UTF_8)));
+    }
+}
