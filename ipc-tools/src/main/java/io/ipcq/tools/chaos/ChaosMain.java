@@ -11,17 +11,20 @@ import java.util.Locale;
  * {@code --quick} (about a minute, dozens of kills), {@code --producers P}, {@code --consumers C}, {@code --seed S},
  * {@code --rate N} (messages/s per producer), {@code --interval D} (mean time between kills/stops),
  * {@code --heartbeat-timeout D}, {@code --lease-timeout D}, {@code --queue PATH}, {@code --work-dir DIR},
- * {@code --keep}, {@code --verbose}. Durations: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}.
+ * {@code --keep}, {@code --crash-points} (30% of the child JVMs started halt at a random step of the protocol, via
+ * the test-only crash points), {@code --verbose}. Durations: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}.
  * Exit 0 if every check passed, 1 if not or on an error, 2 on a usage error.
  */
 public final class ChaosMain
 {
     static final Duration QUICK_DURATION = Duration.ofSeconds(45);
     static final Duration QUICK_INTERVAL = Duration.ofMillis(700);
+    /** With --crash-points, the share of child incarnations armed. */
+    static final double CRASH_SHARE = 0.3;
 
     private static final String USAGE = "usage: chaos [--duration D | --quick] [--producers P] [--consumers C] " +
         "[--seed S] [--rate N] [--interval D] [--heartbeat-timeout D] [--lease-timeout D] [--queue PATH] " +
-        "[--work-dir DIR] [--keep] [--verbose]";
+        "[--work-dir DIR] [--keep] [--crash-points] [--verbose]";
 
     private ChaosMain()
     {
@@ -60,6 +63,7 @@ public final class ChaosMain
                     case "--queue" -> soak.withQueuePath(Path.of(value(option, args, ++i)));
                     case "--work-dir" -> soak.withWorkParent(Path.of(value(option, args, ++i)));
                     case "--keep" -> soak.withKeep(true);
+                    case "--crash-points" -> soak.withCrashPoints(CRASH_SHARE);
                     case "--verbose" -> verbose = true;
                     case "-h", "--help" ->
                     {

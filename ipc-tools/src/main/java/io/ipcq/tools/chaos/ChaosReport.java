@@ -3,6 +3,8 @@ package io.ipcq.tools.chaos;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The figures of one soak run and the checks that failed (none if it passed). Filled by {@link ChaosSoak} and
@@ -27,6 +29,7 @@ public final class ChaosReport
     int shortStops;
     int longStops;
     long evictions;
+    final Map<String, Integer> crashHalts = new TreeMap<>();
     long fulls;
 
     // Messages, from the logs
@@ -99,6 +102,17 @@ public final class ChaosReport
         return failures;
     }
 
+    void crashHalt(final String point)
+    {
+        crashHalts.merge(point, 1, Integer::sum);
+    }
+
+    /** @return halts at an armed crash point. */
+    public int crashHalts()
+    {
+        return crashHalts.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
     void fail(final String failure)
     {
         failures.add(failure);
@@ -125,6 +139,10 @@ public final class ChaosReport
             kills, producerKills, consumerKills, deadLetterConsumerKills, reaperKills, killsWhileStopped);
         out.printf("  stops             %,d   SIGSTOP then SIGCONT: %d shorter than the heartbeat timeout, %d longer%n",
             shortStops + longStops, shortStops, longStops);
+        if (!crashHalts.isEmpty())
+        {
+            out.printf("  crash points      %,d   halts at an armed protocol step: %s%n", crashHalts(), crashHalts);
+        }
         out.printf("  evictions         %,d   participants declared dead while alive (paused), re-attached%n", evictions);
         out.printf("  messages          %,d   logged as sent (trySend answered OK); %,d committed in all " +
             "(%,d sent at a kill, before their log)%n", logged, committed, unloggedDelivered);

@@ -5,6 +5,7 @@ import io.ipcq.IpcQueue;
 import io.ipcq.Lease;
 import io.ipcq.QueueConfig;
 import io.ipcq.QueueStats;
+import io.ipcq.internal.CrashPoint;
 import io.ipcq.layout.CounterIndex;
 import io.ipcq.layout.ParticipantDescriptor;
 import io.ipcq.layout.QueueDescriptor;
@@ -62,6 +63,7 @@ public final class ChaosSoak
     private int maxDeliveries = 4;
     private int window = 8;
     private double killShare = 0.6;
+    private double crashShare;
     private Path queuePath;
     private Path workParent = Path.of(System.getProperty("java.io.tmpdir"));
     private boolean keep;
@@ -85,14 +87,16 @@ public final class ChaosSoak
         final Process process;
         final Path output;
         final AutoCloseable log;
+        final String crashPoint;
         long stoppedSinceNs = -1;
         long contDueNs;
         boolean longStop;
         boolean killed;
 
         Child(final Role role, final int incarnation, final Process process, final Path output,
-            final AutoCloseable log)
+            final AutoCloseable log, final String crashPoint)
         {
+            this.crashPoint = crashPoint;
             this.role = role;
             this.incarnation = incarnation;
             this.process = process;
@@ -144,6 +148,8 @@ public final class ChaosSoak
     private Path workDirectory;
     private PrintStream events;
     private long startNs;
+    private boolean chaosOn;
+    private boolean diagnosed;
     private int nextProducer = 1;
     private int nextConsumer = 1;
     private UnsafeBuffer header;
@@ -178,6 +184,17 @@ public final class ChaosSoak
     public ChaosSoak withRate(final int rate)
     {
         this.rate = rate;
+        return this;
+    }
+
+    /**
+     * @param crashShare the share (0 to 1) of child incarnations started with a crash point armed
+     *                   ({@code -Dipcq.test.crashAt=POINT:N}): each halts at the Nth time it reaches that step of the
+     *                   protocol, as if killed exactly there. Default 0.
+     */
+    public ChaosSoak withCrashPoints(final double crashShare)
+    {
+        this.crashShare = crashShare;
         return this;
     }
 
@@ -307,6 +324,7 @@ public final class ChaosSoak
         {
             headerMapping = IoUtil.mapExistingFile(queuePath.toFile(), FileChannel.MapMode.READ_ONLY, "queue");
             header = new UnsafeBuffer(headerMapping);
+            chaosOn = true;
             for (int i = 0; i < producers; i++)
             {
                 start(Role.PRODUCER);
@@ -374,6 +392,7 @@ public final class ChaosSoak
             Thread.sleep(5);
         }
         report.chaosSeconds = (System.nanoTime() - startNs) / 1e9;
+        chaosOn = false;
         return true;
     }
 
@@ -530,6 +549,20 @@ public final class ChaosSoak
             {
                 continue;
             }
+            if (exit == CrashPoint.HALT_STATUS && child.crashPoint != null)
+            {
+                report.crashHalt(child.crashPoint.substring(0, child.crashPoint.indexOf(':')));
+                log("HALT %s at its crash point %s", child.name(), child.crashPoint);
+                if (duringChaos)
+                {
+                    pending.add(new PendingStart(child.role, System.nanoTime() + (long)(random.nextDouble() * 1e9)));
+                }
+                else
+                {
+                    start(child.role);
+                }
+                continue;
+            }
             report.fail(child.name() + " (pid " + child.process.pid() + ") exited " + exit +
                 (exit == 0 ? " before the queue was sealed" : "") + "; its output: " + child.output);
             say("FAILED: %s exited %d; its last output:", child.name(), exit);
@@ -547,6 +580,7 @@ public final class ChaosSoak
         final int incarnation;
         final Path output;
         final AutoCloseable driverView;
+        final String crashPoint = chaosOn && random.nextDouble() < crashShare ? crashPoint(role) : null;
         if (role == Role.PRODUCER)
         {
             incarnation = nextProducer++;
@@ -558,7 +592,7 @@ public final class ChaosSoak
             driverView = SendLog.create(log, incarnation);
             producerRuns.add(new ChaosVerifier.ProducerRun(incarnation, log));
             output = workDirectory.resolve("producer-" + incarnation + ".out");
-            process = launch(ChaosProducer.class, output, queuePath.toString(), log.toString(),
+            process = launch(ChaosProducer.class, output, crashPoint, queuePath.toString(), log.toString(),
                 Integer.toString(incarnation), Long.toString(driverPid), Integer.toString(rate),
                 Long.toString(limitSeconds));
         }
@@ -572,22 +606,61 @@ public final class ChaosSoak
                 deadLetters ? DeliveryLog.ROLE_DEAD_LETTERS : DeliveryLog.ROLE_LANES, LOG_CAPACITY);
             consumerRuns.add(new ChaosVerifier.ConsumerRun(incarnation, deadLetters, log));
             output = workDirectory.resolve(name + ".out");
-            process = launch(ChaosConsumer.class, output, queuePath.toString(), log.toString(),
+            process = launch(ChaosConsumer.class, output, crashPoint, queuePath.toString(), log.toString(),
                 Integer.toString(incarnation), deadLetters ? "dead-letters" : "lanes", Long.toString(driverPid),
                 Integer.toString(window), Long.toString(seed * 31 + incarnation), Long.toString(limitSeconds));
         }
-        final Child child = new Child(role, incarnation, process, output, driverView);
+        final Child child = new Child(role, incarnation, process, output, driverView, crashPoint);
         children.add(child);
         report.processesStarted++;
-        log("START %s (pid %d)", child.name(), process.pid());
+        log("START %s (pid %d)%s", child.name(), process.pid(), crashPoint == null ? "" : " armed at " + crashPoint);
     }
 
-    private Process launch(final Class<?> main, final Path output, final String... args) throws IOException
+    /**
+     * Crash points by role, each with the largest N to draw (the Nth time the step is reached): steps met on every
+     * message get a wide range, rare ones (releases, dead-letter moves, expiries) a narrow one. Consumers also reach
+     * producer-side steps when they copy a message into the dead-letter ring, and any process reaches the sweep's
+     * steps while it is the elected reaper.
+     */
+    private static final Object[][] PRODUCER_POINTS = {
+        { CrashPoint.CLAIM_AFTER_TAIL_CAS, 2000 }, { CrashPoint.CLAIM_AFTER_CLAIMED, 2000 },
+        { CrashPoint.SEND_AFTER_PAYLOAD_WRITE, 2000 }, { CrashPoint.COMMIT_AFTER_READY, 2000 },
+        { CrashPoint.COMMIT_AFTER_SEQUENCE, 2000 } };
+    private static final Object[][] CONSUMER_POINTS = {
+        { CrashPoint.LEASE_AFTER_STATE_CAS, 2000 }, { CrashPoint.LEASE_AFTER_CURSOR_CAS, 2000 },
+        { CrashPoint.LEASE_AFTER_DEADLINE, 2000 }, { CrashPoint.READ_AFTER_PAYLOAD, 2000 },
+        { CrashPoint.ACK_AFTER_STATE_CAS, 2000 }, { CrashPoint.ACK_AFTER_SEQUENCE, 2000 },
+        { CrashPoint.RELEASE_AFTER_STATE_CAS, 20 }, { CrashPoint.RELEASE_AFTER_REQUEUE_COUNT, 20 },
+        { CrashPoint.DEAD_LETTER_AFTER_STATE_CAS, 3 }, { CrashPoint.DEAD_LETTER_AFTER_COPY_COMMIT, 3 },
+        { CrashPoint.DEAD_LETTER_AFTER_FREE, 3 }, { CrashPoint.EXPIRE_AFTER_DEADLINE_CAS, 2 },
+        { CrashPoint.CLAIM_AFTER_TAIL_CAS, 3 }, { CrashPoint.COMMIT_AFTER_READY, 3 } };
+    private static final Object[][] DEAD_LETTER_CONSUMER_POINTS = {
+        { CrashPoint.LEASE_AFTER_STATE_CAS, 30 }, { CrashPoint.LEASE_AFTER_DEADLINE, 30 },
+        { CrashPoint.READ_AFTER_PAYLOAD, 30 }, { CrashPoint.ACK_AFTER_STATE_CAS, 30 },
+        { CrashPoint.ACK_AFTER_SEQUENCE, 30 } };
+
+    private String crashPoint(final Role role)
     {
-        return ChildProcesses.javaProcess(main, List.of(args))
-            .redirectErrorStream(true)
-            .redirectOutput(output.toFile())
-            .start();
+        final Object[][] points = switch (role)
+        {
+            case PRODUCER -> PRODUCER_POINTS;
+            case CONSUMER -> CONSUMER_POINTS;
+            case DEAD_LETTER_CONSUMER -> DEAD_LETTER_CONSUMER_POINTS;
+        };
+        final Object[] point = points[random.nextInt(points.length)];
+        return point[0] + ":" + (1 + random.nextInt((Integer)point[1]));
+    }
+
+    private Process launch(final Class<?> main, final Path output, final String crashPoint, final String... args)
+        throws IOException
+    {
+        final ProcessBuilder builder = ChildProcesses.javaProcess(main, List.of(args));
+        if (crashPoint != null)
+        {
+            final List<String> command = builder.command();
+            command.add(command.indexOf("-cp"), "-D" + CrashPoint.PROPERTY + "=" + crashPoint);
+        }
+        return builder.redirectErrorStream(true).redirectOutput(output.toFile()).start();
     }
 
     private long reaperPid()
@@ -642,6 +715,7 @@ public final class ChaosSoak
                     children.size() + " children still running");
                 say("FAILED: not drained %d s after the seal", drainTimeout.toSeconds());
                 printStats(queue.stats());
+                diagnose();
                 return false;
             }
             if (System.nanoTime() - nextProgressNs >= 0)
@@ -689,10 +763,11 @@ public final class ChaosSoak
         if (!report.ok())
         {
             printStats(stats);
+            diagnose();
         }
 
         final ChaosVerifier verifier = new ChaosVerifier(producerRuns, consumerRuns, finalReads, kills, longStops,
-            report);
+            report, lanes);
         verifier.verify();
         if (drainedByChildren)
         {
@@ -744,10 +819,12 @@ public final class ChaosSoak
      */
     private void check(final ChaosVerifier verifier)
     {
-        final int consumerKills = report.consumerKills + report.deadLetterConsumerKills;
-        bounded("sent", report.counterSent, report.committed, report.producerKills);
+        // A crash point halts a process exactly where a kill could: it counts as one.
+        final int halts = report.crashHalts();
+        final int consumerKills = report.consumerKills + report.deadLetterConsumerKills + halts;
+        bounded("sent", report.counterSent, report.committed, report.producerKills + halts);
         bounded("acked", report.counterAcked, verifier.acceptedAcks(), consumerKills);
-        bounded("dead-lettered", report.counterDeadLettered, verifier.deadLetterCopies(), report.kills);
+        bounded("dead-lettered", report.counterDeadLettered, verifier.deadLetterCopies(), report.kills + halts);
         if (report.lost > 0)
         {
             report.fail(report.lost + " message(s) LOST");
@@ -768,10 +845,10 @@ public final class ChaosSoak
         {
             report.fail(report.poisonAcked + " poison message(s) acked on a lane");
         }
-        if (report.deadLetteredTwice > report.kills)
+        if (report.deadLetteredTwice > report.kills + halts)
         {
-            report.fail(report.deadLetteredTwice + " message(s) dead-lettered twice, more than the " + report.kills +
-                " kills can explain");
+            report.fail(report.deadLetteredTwice + " message(s) dead-lettered twice, more than the " +
+                (report.kills + halts) + " kills and crash-point halts can explain");
         }
         if (report.corrupt + report.phantoms + report.idMismatches > 0)
         {
@@ -830,6 +907,25 @@ public final class ChaosSoak
         catch (final IOException ex)
         {
             out.println("  (stats.txt not written: " + ex.getMessage() + ")");
+        }
+    }
+
+    /**
+     * Prints what the rings hold and any slot stuck in a state nothing gets it out of (see {@link RingDoctor}).
+     */
+    private void diagnose()
+    {
+        if (header == null || diagnosed)
+        {
+            return;
+        }
+        diagnosed = true;
+        final List<String> findings = RingDoctor.examine(header);
+        out.println("ring diagnosis:" + (findings.isEmpty() ? " every ring empty" : ""));
+        for (final String finding : findings)
+        {
+            out.println("  " + finding);
+            report.example("ring: " + finding);
         }
     }
 

@@ -76,6 +76,7 @@ final class ChaosVerifier
     private final List<Kill> kills;
     private final List<LongStop> longStops;
     private final ChaosReport report;
+    private final int lanes;
 
     private int[] logged;
     private long[] base;
@@ -103,8 +104,10 @@ final class ChaosVerifier
         final List<Read> finalReads,
         final List<Kill> kills,
         final List<LongStop> longStops,
-        final ChaosReport report)
+        final ChaosReport report,
+        final int lanes)
     {
+        this.lanes = lanes;
         this.producers = producers;
         this.consumers = consumers;
         this.finalReads = finalReads;
@@ -385,7 +388,8 @@ final class ChaosVerifier
                 {
                     report.lost++;
                     report.example("LOST: " + ChaosMessages.describe(key) + (seen ? " (delivered, never acked)" :
-                        " (never delivered)") + ", message id " + (ids[i] == 0 ? "-" : Long.toHexString(ids[i])));
+                        " (never delivered)") + ", message id " + (ids[i] == 0 ? "-" : Long.toHexString(ids[i])) +
+                        ", lane " + ChaosMessages.lane(key, lanes));
                 }
             }
         }

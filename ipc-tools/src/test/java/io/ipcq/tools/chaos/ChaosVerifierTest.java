@@ -57,7 +57,7 @@ class ChaosVerifierTest
     private ChaosReport verify()
     {
         final ChaosReport report = new ChaosReport();
-        new ChaosVerifier(producers, consumers, List.of(), kills, List.of(), report).verify();
+        new ChaosVerifier(producers, consumers, List.of(), kills, List.of(), report, 2).verify();
         return report;
     }
 
