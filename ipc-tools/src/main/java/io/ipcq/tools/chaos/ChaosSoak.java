@@ -406,13 +406,17 @@ public final class ChaosSoak
     {
         final List<Child> running = new ArrayList<>();
         final List<Child> stopped = new ArrayList<>();
-        // Mostly hit processes at work; now and then one still starting (its JVM, or its attach).
-        final boolean anyAge = random.nextInt(7) == 0;
-        for (final Child child : children)
+        // Mostly hit processes at work; now and then (or when none is at work yet: a loaded machine starts JVMs
+        // slowly) one still starting, in its JVM's start or in its attach.
+        boolean anyAge = random.nextInt(7) == 0;
+        for (int pass = 0; pass < 2 && running.isEmpty() && stopped.isEmpty(); pass++, anyAge = true)
         {
-            if (!child.killed && child.process.isAlive() && (anyAge || child.isWarm()))
+            for (final Child child : children)
             {
-                (child.stoppedSinceNs < 0 ? running : stopped).add(child);
+                if (!child.killed && child.process.isAlive() && (anyAge || child.isWarm()))
+                {
+                    (child.stoppedSinceNs < 0 ? running : stopped).add(child);
+                }
             }
         }
         if (random.nextDouble() < killShare)
