@@ -454,8 +454,8 @@ public final class ChaosSoak
                 {
                     report.shortStops++;
                 }
-                log("STOP %s (pid %d) for %d ms (%s the heartbeat timeout)", victim.name(), victim.process.pid(),
-                    stopMs, longStop ? "longer than" : "shorter than");
+                log("STOP %s (pid %d) for %d ms (%s the heartbeat timeout); nanoTime %d", victim.name(),
+                    victim.process.pid(), stopMs, longStop ? "longer than" : "shorter than", victim.stoppedSinceNs);
             }
         }
     }
@@ -488,8 +488,8 @@ public final class ChaosSoak
         }
         kills.add(new ChaosVerifier.Kill(victim.role != Role.PRODUCER, victim.incarnation, killNs,
             victim.stoppedSinceNs, reaper));
-        log("KILL -9 %s (pid %d)%s%s", victim.name(), pid, reaper ? ", the elected reaper" : "",
-            victim.stoppedSinceNs >= 0 ? ", while stopped" : "");
+        log("KILL -9 %s (pid %d)%s%s; nanoTime %d", victim.name(), pid, reaper ? ", the elected reaper" : "",
+            victim.stoppedSinceNs >= 0 ? ", while stopped" : "", killNs);
         pending.add(new PendingStart(victim.role, System.nanoTime() + (long)(random.nextDouble() * 1e9)));
     }
 
