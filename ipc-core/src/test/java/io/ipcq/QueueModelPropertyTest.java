@@ -5,13 +5,14 @@ import io.ipcq.reaper.LeaseSweeper;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.RandomDistribution;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.Example;
 import net.jqwik.api.Tuple;
+import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.statistics.Statistics;
 import org.agrona.concurrent.CachedEpochClock;
 
@@ -51,17 +52,26 @@ class QueueModelPropertyTest
     private static final int DEAD_LETTER_CONSUMER = MAIN_CONSUMERS;
     /**
      * Files of harnesses not closed yet. jqwik's bounded shrinking runs on a pool thread and is abandoned, not
-     * stopped, at its time limit: a try may still be running when the property (or the JVM) ends, so the files
-     * are also removed at exit, and the leftover check ignores the ones still in use.
+     * stopped, at its time limit: a try may still be running when the property (or the JVM) ends. So the files
+     * are also removed at exit, no queue is created after that (creation and the exit hook share a lock), and the
+     * leftover check ignores files still in use.
      */
     private static final Set<Path> OPEN_FILES = ConcurrentHashMap.newKeySet();
+    private static boolean exiting;
 
     static
     {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN_FILES.forEach(IpcQueue::delete)));
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            synchronized (OPEN_FILES)
+            {
+                exiting = true;
+                OPEN_FILES.forEach(IpcQueue::delete);
+            }
+        }));
     }
 
-    @Property(tries = 300, edgeCases = EdgeCasesMode.NONE)
+    @Property(tries = 250, edgeCases = EdgeCasesMode.NONE)
     void everyAnswerSlotCountAndCounterMatchesTheModel(
         @ForAll("scenarios") final Scenario scenario,
         @ForAll("operations") final List<Op> operations)
@@ -76,27 +86,24 @@ class QueueModelPropertyTest
             harness.checkTotals();
             events = harness.events;
         }
-        for (final Event event : Event.values())
-        {
-            Statistics.label(event.label).collect(events.contains(event));
-        }
-        // Lower bounds well under what the generator reaches: a change that starves a corner fails here.
-        coverage(Event.FULL, 25);
-        coverage(Event.WRAPPED, 25);
+        collect(events);
+        // Lower bounds at about half of what the generator reaches: a change that starves a corner fails here.
+        coverage(Event.FULL, 15);
+        coverage(Event.WRAPPED, 12);
         coverage(Event.REDELIVERED, 25);
-        coverage(Event.EXPIRED, 20);
-        coverage(Event.DEAD_LETTERED, 20);
-        coverage(Event.PARKED, 3);
-        coverage(Event.PARKED_MOVED, 1);
-        coverage(Event.FENCED, 15);
-        coverage(Event.END_OF_STREAM, 1);
+        coverage(Event.EXPIRED, 12);
+        coverage(Event.DEAD_LETTERED, 25);
+        coverage(Event.PARKED, 2);
+        coverage(Event.FENCED, 10);
+        coverage(Event.END_OF_STREAM, 8);
     }
 
-    @Property(tries = 150, edgeCases = EdgeCasesMode.NONE)
+    @Property(tries = 100, edgeCases = EdgeCasesMode.NONE)
     void drainingAfterAnyHistoryAcksEverySentMessageExactlyOnce(
         @ForAll("scenarios") final Scenario scenario,
         @ForAll("operations") final List<Op> operations)
     {
+        final Set<Event> events;
         try (Harness harness = new Harness(scenario))
         {
             for (final Op operation : operations)
@@ -105,6 +112,18 @@ class QueueModelPropertyTest
             }
             harness.drain();
             harness.checkDrained();
+            events = harness.events;
+        }
+        collect(events);
+        // Parked messages are moved on by the sweeps of the drain at the latest.
+        coverage(Event.PARKED_MOVED, 1);
+    }
+
+    private static void collect(final Set<Event> events)
+    {
+        for (final Event event : Event.values())
+        {
+            Statistics.label(event.label).collect(events.contains(event));
         }
     }
 
@@ -133,8 +152,9 @@ class QueueModelPropertyTest
         }
     }
 
-    @Property(tries = 1)
-    void noQueueFileIsLeftBehind() throws IOException
+    /** After every property of the class: no queue file of this JVM left, bar those of a try still running. */
+    @AfterContainer
+    static void noQueueFileIsLeftBehind() throws IOException
     {
         try (Stream<Path> files = Files.list(ROOT))
         {
@@ -176,8 +196,9 @@ class QueueModelPropertyTest
         return Combinators.combine(
             Arbitraries.integers().between(1, 3),
             Arbitraries.of(2, 4, 8),
-            Arbitraries.integers().between(1, 3),
-            Arbitraries.of(2, 4),
+            // One or two deliveries and a two-slot dead-letter ring more often: that is where parking happens.
+            Arbitraries.frequency(Tuple.of(3, 1), Tuple.of(2, 2), Tuple.of(1, 3)),
+            Arbitraries.frequency(Tuple.of(2, 2), Tuple.of(1, 4)),
             Arbitraries.integers().between(10, 100),
             Arbitraries.integers().between(1, 4))
             .as(Scenario::new);
@@ -196,8 +217,9 @@ class QueueModelPropertyTest
                 Arbitraries.of(true, false)).as(SendClaim::new)),
             weighted(8, Arbitraries.integers().between(0, MAIN_CONSUMERS - 1).map(Lease::new)),
             weighted(2, Arbitraries.just(new DeadLetterLease())),
+            weighted(2, Arbitraries.just(new DeadLetterLeaseAndAck())),
             weighted(5, pick.map(Ack::new)),
-            weighted(4, pick.map(Release::new)),
+            weighted(6, pick.map(Release::new)),
             weighted(2, Combinators.combine(pick, ms).as(Extend::new)),
             weighted(1, pick.map(CloseLease::new)),
             weighted(4, Combinators.combine(ms, Arbitraries.of(true, true, true, false)).as(Advance::new)),
@@ -293,6 +315,26 @@ class QueueModelPropertyTest
         public String toString()
         {
             return "lease(dead letters)";
+        }
+    }
+
+    /** What an operator's dead-letter reader does: lease one and ack it at once. */
+    record DeadLetterLeaseAndAck() implements Op
+    {
+        public String apply(final Harness h)
+        {
+            final String leased = h.lease(DEAD_LETTER_CONSUMER);
+            final Held last = h.held.isEmpty() ? null : h.held.get(h.held.size() - 1);
+            if (last == null || last.handle().consumer != DEAD_LETTER_CONSUMER || !leased.startsWith(last.name() + " "))
+            {
+                return leased;
+            }
+            return leased + "; ack: " + h.ack(last);
+        }
+
+        public String toString()
+        {
+            return "leaseAndAck(dead letters)";
         }
     }
 
@@ -405,6 +447,9 @@ class QueueModelPropertyTest
 
     static final class Harness implements AutoCloseable
     {
+        /** The answer of a step on a held lease when none is held: nothing ran, so there is nothing to compare. */
+        static final String NOTHING_HELD = "no lease held, skipped";
+
         final Scenario scenario;
         final Path path;
         final CachedEpochClock clock = new CachedEpochClock();
@@ -424,7 +469,6 @@ class QueueModelPropertyTest
         {
             this.scenario = scenario;
             this.path = ROOT.resolve(FILE_PREFIX + UUID.randomUUID());
-            OPEN_FILES.add(path);
             this.model = new QueueModel(scenario.lanes(), scenario.capacity(), scenario.maxDeliveries(),
                 scenario.deadLetterCapacity(), scenario.leaseTimeoutMs(), scenario.maxHeldLeases());
             clock.update(START_EPOCH_MS);
@@ -440,7 +484,15 @@ class QueueModelPropertyTest
                 .build();
             try
             {
-                queue = IpcQueue.create(path, config, clock);
+                synchronized (OPEN_FILES)
+                {
+                    if (exiting)
+                    {
+                        throw new IllegalStateException("the JVM is exiting: no new queue file");
+                    }
+                    OPEN_FILES.add(path);
+                    queue = IpcQueue.create(path, config, clock);
+                }
                 producer = queue.producer();
                 for (int i = 0; i < consumers.length; i++)
                 {
@@ -468,7 +520,10 @@ class QueueModelPropertyTest
             trace.add(prefix + "...");
             final String answer = op.apply(this);
             trace.set(step - 1, prefix + answer);
-            checkState();
+            if (answer != NOTHING_HELD)
+            {
+                checkState();
+            }
         }
 
         // ---------------------------------------------------------------------------------------------------------
@@ -578,7 +633,7 @@ class QueueModelPropertyTest
         {
             if (held.isEmpty())
             {
-                return "no lease held, skipped";
+                return NOTHING_HELD;
             }
             final Held target = held.get(pick % held.size());
             return what + " " + target.name() + ": " + action.run(target);
