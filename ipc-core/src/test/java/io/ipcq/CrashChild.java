@@ -26,6 +26,9 @@ import java.util.concurrent.TimeUnit;
  *   the command {@code GO} on stdin, then tries ack / extend / release on its (by then revoked) leases and reports
  *   what it saw ({@code ACK false}, {@code EXTEND false}, {@code RELEASE false}, {@code EVICTED true},
  *   {@code LEASE_THROWS ...}).</li>
+ *   <li>{@code claim PATH SEQ}: claims a slot on lane 0 and writes SEQ into it, prints {@code CLAIMED}, waits for
+ *   {@code GO}, then commits ({@code COMMITTED}) and reports whether it finds itself evicted ({@code EVICTED ...},
+ *   {@code SEND_THROWS ...} or {@code SEND ...}).</li>
  *   <li>{@code reaper PATH}: attaches an idle consumer so its background agent runs and wins the reaper election;
  *   prints {@code REAPER ownerWord} and idles (the agent reaps until a crash point halts it).</li>
  * </ul>
@@ -62,6 +65,7 @@ public final class CrashChild
                 case "produce" -> produce(path, Integer.parseInt(args[2]));
                 case "consume" -> consume(path, Integer.parseInt(args[2]), args[3]);
                 case "reaper" -> reaper(path);
+                case "claim" -> claim(path, Long.parseLong(args[2]));
                 default -> throw new IllegalArgumentException("unknown mode " + mode);
             }
         }
@@ -208,6 +212,39 @@ public final class CrashChild
         {
             say("LEASE_THROWS " + ex.getClass().getSimpleName());
         }
+    }
+
+    private static void claim(final Path path, final long seq) throws InterruptedException
+    {
+        final IpcQueue queue = IpcQueue.open(path);
+        final Producer producer = queue.producer();
+        final Claim claim = new Claim();
+        if (producer.tryClaim(0, Long.BYTES, claim) != SendResult.OK)
+        {
+            noise("no room to claim");
+        }
+        claim.buffer().putLong(0, seq);
+        say("CLAIMED " + Long.toHexString(claim.messageId()));
+        awaitCommand("GO");
+        // A paused producer keeps its claim: the reaper tombstones only claims of processes that are gone.
+        claim.commit();
+        say("COMMITTED");
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!producer.isEvicted() && System.nanoTime() - deadline < 0)
+        {
+            Thread.sleep(5);
+        }
+        say("EVICTED " + producer.isEvicted());
+        try
+        {
+            say("SEND " + producer.trySend(0, payload(seq + 1)));
+        }
+        catch (final RuntimeException ex)
+        {
+            say("SEND_THROWS " + ex.getClass().getSimpleName());
+        }
+        queue.close();
+        say("CLOSED");
     }
 
     private static void reaper(final Path path) throws InterruptedException
