@@ -4,6 +4,7 @@ import io.ipcq.IpcQueue;
 import io.ipcq.QueueConfig;
 import io.ipcq.QueueStats;
 import io.ipcq.layout.CounterIndex;
+import io.ipcq.tools.common.ChildProcesses;
 
 import java.io.IOException;
 import java.io.PrintStream;

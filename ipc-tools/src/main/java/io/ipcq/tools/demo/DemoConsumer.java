@@ -4,6 +4,7 @@ import io.ipcq.Consumer;
 import io.ipcq.IpcQueue;
 import io.ipcq.Lease;
 import io.ipcq.ReceiveStatus;
+import io.ipcq.tools.common.ChildProcesses;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package io.ipcq.tools.demo;
 import io.ipcq.IpcQueue;
 import io.ipcq.Producer;
 import io.ipcq.SendResult;
+import io.ipcq.tools.common.ChildProcesses;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.file.Path;
