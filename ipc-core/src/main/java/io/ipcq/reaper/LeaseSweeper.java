@@ -169,6 +169,11 @@ public final class LeaseSweeper
                 {
                     repairIfStalled(ring, position, word, seenThisPass, totals);
                 }
+                else if (state == READY)
+                {
+                    // Committed up to the sequence store: publish it (its producer died there, or stalls).
+                    ring.completeCommit(position);
+                }
                 continue;
             }
             switch (state)
@@ -210,6 +215,12 @@ public final class LeaseSweeper
                 case REQUEUED:
                     totals[REQUEUED_SEEN]++;
                     sawRequeued = true;
+                    break;
+
+                case FREE:
+                    // Freed (acked or dead-lettered) up to the sequence store: move the sequence on, or the lane
+                    // answers FULL when it comes round to this slot, and the head never passes it.
+                    ring.completeFree(position);
                     break;
 
                 default:

@@ -49,7 +49,7 @@ public final class Reaper
     public LeaseSweeper.Result reap()
     {
         final long now = clock.nowEpochMs();
-        final HolderVerdict verdict = new HolderVerdict(participants.capacity());
+        final HolderVerdict verdict = new HolderVerdict(participants);
         int declaredDead = 0;
         final boolean[] reclaim = new boolean[participants.capacity()];
         for (int index = 0; index < participants.capacity(); index++)

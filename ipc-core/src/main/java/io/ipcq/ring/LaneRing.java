@@ -198,7 +198,9 @@ public final class LaneRing
         {
             CrashPoint.COMMIT_AFTER_READY.reached();
         }
-        buffer.putLongRelease(slot + SEQUENCE_OFFSET, position + 1);
+        // A CAS, not a store: a reaper that found this commit half-done (READY, sequence still p) may have
+        // published it already (completeCommit), and the message may even be acked since; then this changes nothing.
+        buffer.compareAndSetLong(slot + SEQUENCE_OFFSET, position, position + 1);
         if (CrashPoint.ENABLED)
         {
             CrashPoint.COMMIT_AFTER_SEQUENCE.reached();
@@ -214,7 +216,7 @@ public final class LaneRing
     {
         final int slot = slotOffset(position);
         final long claimed = buffer.getLong(slot + LEASE_STATE_OFFSET);
-        free(slot, position, claimed);
+        free(slot, position, position, claimed);
     }
 
     /**
@@ -232,10 +234,35 @@ public final class LaneRing
         final long freeWord = next(observed, FREE, NO_HOLDER);
         if (buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, observed, freeWord))
         {
-            buffer.putLongRelease(slot + SEQUENCE_OFFSET, position + capacity);
+            buffer.compareAndSetLong(slot + SEQUENCE_OFFSET, position, position + capacity);
             return true;
         }
         return false;
+    }
+
+    /**
+     * Finishes a commit whose producer stopped between the READY store and the sequence store (it died there, or
+     * stalls): publishes the message. Safe whoever does it first: the payload and length were written before READY,
+     * and the producer's own sequence CAS fails once this succeeded.
+     *
+     * @param position position of a slot observed READY with sequence == position.
+     * @return true if this call published it.
+     */
+    public boolean completeCommit(final long position)
+    {
+        return buffer.compareAndSetLong(slotOffset(position) + SEQUENCE_OFFSET, position, position + 1);
+    }
+
+    /**
+     * Finishes a free (ack, dead-letter move) whose owner stopped between the FREE word and the sequence store:
+     * moves the sequence on to the next lap. The owner's own sequence CAS fails once this succeeded.
+     *
+     * @param position position of a slot observed FREE with sequence == position + 1.
+     * @return true if this call finished it.
+     */
+    public boolean completeFree(final long position)
+    {
+        return buffer.compareAndSetLong(slotOffset(position) + SEQUENCE_OFFSET, position + 1, position + capacity);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -416,7 +443,8 @@ public final class LaneRing
         {
             CrashPoint.ACK_AFTER_STATE_CAS.reached();
         }
-        buffer.putLongRelease(slot + SEQUENCE_OFFSET, lease.position + capacity);
+        // A CAS, not a store: a reaper may have finished this free already (completeFree) and the slot moved on.
+        buffer.compareAndSetLong(slot + SEQUENCE_OFFSET, lease.position + 1, lease.position + capacity);
         if (CrashPoint.ENABLED)
         {
             CrashPoint.ACK_AFTER_SEQUENCE.reached();
@@ -536,7 +564,7 @@ public final class LaneRing
         {
             CrashPoint.DEAD_LETTER_AFTER_COPY_COMMIT.reached();
         }
-        free(slot, position, moving);
+        free(slot, position, position + 1, moving);
         if (CrashPoint.ENABLED)
         {
             CrashPoint.DEAD_LETTER_AFTER_FREE.reached();
@@ -544,10 +572,10 @@ public final class LaneRing
         return DEAD_LETTERED_OK;
     }
 
-    private void free(final int slot, final long position, final long owned)
+    private void free(final int slot, final long position, final long sequence, final long owned)
     {
         buffer.putLongRelease(slot + LEASE_STATE_OFFSET, next(owned, FREE, NO_HOLDER));
-        buffer.putLongRelease(slot + SEQUENCE_OFFSET, position + capacity);
+        buffer.compareAndSetLong(slot + SEQUENCE_OFFSET, sequence, position + capacity);
     }
 
     /**

@@ -1,4 +1,22 @@
 /**
- * jcstress tests of the ring protocol's races, one scenario per class.
+ * jcstress tests of the ring protocol's races ({@link io.ipcq.ring.LaneRing}), one scenario per class, named
+ * {@code LaneRing<Scenario>Test}. Each lists its acceptable outcomes with the interleaving that produces them and
+ * ends with a catch-all FORBIDDEN; an {@code @Arbiter} checks the final state of the slot (and, where messages
+ * move, drains the lane to prove nothing was lost or delivered twice).
+ * <ul>
+ *   <li>leasing: {@code TwoConsumersOneMessage}, {@code TwoConsumersTwoMessages}, {@code CommitLease} (no torn
+ *       or stale payload), {@code AbortLease} (tombstones are stepped over);</li>
+ *   <li>fencing against the sweeper: {@code AckExpiry}, {@code AckDeadLetter}, {@code ExtendExpiry},
+ *       {@code ReleaseExpiry}, {@code TwoSweepers}, {@code RedeliveryExpirySweep} (a fresh lease never expires on
+ *       the deadline of the lease before it);</li>
+ *   <li>redelivery: {@code ReleaseRedelivery} (a released message goes to exactly one scanning consumer);</li>
+ *   <li>producers: {@code TwoProducersOneFreeSlot}, {@code TwoProducersTwoFreeSlots} (FULL only when full),
+ *       {@code ClaimRepair} (a claim tombstoned by the reaper is never written by its late producer);</li>
+ *   <li>laps: {@code WrapAround32/40/62} (producer and consumer across a lap boundary at position 2^n, with the
+ *       lease-state generations wrapping through 2^32 as well).</li>
+ * </ul>
+ * {@link io.ipcq.stress.RingFixture} lays out one lane and the dead-letter ring in a small direct buffer per test
+ * state, with a {@code CachedEpochClock} the test moves. Run them with {@code scripts/jcstress} ({@code --quick}
+ * for CI).
  */
 package io.ipcq.stress;

@@ -1,0 +1,329 @@
+package io.ipcq.stress;
+
+import io.ipcq.layout.LaneDescriptor;
+import io.ipcq.layout.LeaseState;
+import io.ipcq.layout.SlotDescriptor;
+import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.QueueClock;
+import io.ipcq.ring.SlotLease;
+import org.agrona.concurrent.CachedEpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+
+import static io.ipcq.layout.LeaseState.LEASED;
+import static io.ipcq.layout.LeaseState.state;
+import static io.ipcq.layout.SlotDescriptor.*;
+
+/**
+ * One lane and its dead-letter ring laid out in a small direct buffer, the way {@code QueueFile#initialise} lays
+ * out a file, but with the positions of the lane starting at any base (so tests can start just below a lap
+ * boundary of a large position) and every slot of the lane pre-filled with the stale leftovers of an earlier lap.
+ * <p>
+ * jcstress builds thousands of these, so they are small: the header is left blank (the lane table sits at its
+ * file offset because {@link LaneRing} reads it there), the lane table holds lane 0 and the dead-letter ring
+ * (index 1), and the rings follow it where the participants table would start. The clock is a
+ * {@link CachedEpochClock} that only the test moves, so expiry is deterministic.
+ * <pre>
+ *   0     header (unused, 1024 bytes)
+ *   1024  lane 0 descriptor (tail, cursor, head, requeue count)
+ *   1536  dead-letter ring descriptor
+ *   2048  lane 0 ring: capacity x slotLength
+ *   ...   dead-letter ring: DEAD_LETTER_CAPACITY x slotLength
+ * </pre>
+ */
+final class RingFixture
+{
+    /** Two longs; {@link #slotLength} is then 128 bytes. */
+    static final int MAX_PAYLOAD = 16;
+    static final int DEAD_LETTER_CAPACITY = 2;
+    static final long CREATED_EPOCH_MS = 1_000_000L;
+    /** The clock starts this long after creation. */
+    static final long START_SINCE_CREATED = 1_000L;
+    static final long LEASE_TIMEOUT_MS = 100L;
+    /** Far from the deadlines the tests use, in either direction. */
+    static final long EXTENDED_TIMEOUT_MS = 10_000L;
+
+    /** Holders (participant index + 1) the tests act as. */
+    static final int CONSUMER_1 = 1;
+    static final int CONSUMER_2 = 2;
+    static final int PRODUCER_1 = 3;
+    static final int PRODUCER_2 = 4;
+    static final int SWEEPER = 5;
+    static final int ARBITER = 6;
+
+    /** What committed payloads never hold: left over in every slot from an earlier lap. */
+    static final int STALE_LENGTH = 3;
+    static final long STALE_WORD = 0x5A5A_5A5A_5A5A_5A5AL;
+
+    /** Bits of {@link #checkDelivery}: what was wrong with a delivery. 0 means it was exact. */
+    static final int WRONG_LENGTH = 1;
+    static final int WRONG_PAYLOAD = 2;
+    static final int WRONG_MESSAGE_ID = 4;
+    static final int WRONG_DELIVERY_COUNT = 8;
+
+    /** Answers of {@link #sweep}. */
+    static final int SWEPT_NOTHING = 0;
+    static final int SWEPT_FENCED = 1;
+    static final int SWEPT_REQUEUED = 2;
+    static final int SWEPT_DEAD_LETTERED = 3;
+    static final int SWEPT_PARKED = 4;
+
+    final UnsafeBuffer buffer;
+    final CachedEpochClock epochClock = new CachedEpochClock();
+    final QueueClock clock;
+    final LaneRing ring;
+    final LaneRing deadLetters;
+    final long base;
+
+    /**
+     * @param capacity          slots of lane 0, a power of two.
+     * @param base              first position of lane 0 (tail, lease cursor and head hint all start here).
+     * @param initialGeneration generation of every slot's lease-state word (FREE) before the first claim.
+     */
+    RingFixture(final int capacity, final long base, final int initialGeneration)
+    {
+        final int slotLength = slotLength();
+        final int ringOffset = LaneDescriptor.laneDescriptorOffset(2);
+        final int deadLetterOffset = ringOffset + capacity * slotLength;
+        buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(deadLetterOffset + DEAD_LETTER_CAPACITY * slotLength));
+        buffer.verifyAlignment();
+        epochClock.update(CREATED_EPOCH_MS + START_SINCE_CREATED);
+        clock = new QueueClock(epochClock, CREATED_EPOCH_MS);
+        ring = new LaneRing(buffer, 0, ringOffset, capacity, slotLength, MAX_PAYLOAD, clock);
+        deadLetters = new LaneRing(buffer, 1, deadLetterOffset, DEAD_LETTER_CAPACITY, slotLength, MAX_PAYLOAD, clock);
+        this.base = base;
+
+        for (long position = base; position < base + capacity; position++)
+        {
+            final int slot = ring.slotOffset(position);
+            buffer.putLong(slot + SEQUENCE_OFFSET, position);
+            buffer.putLong(slot + LEASE_STATE_OFFSET, LeaseState.pack(LeaseState.FREE, 0, initialGeneration));
+            // A deadline of the previous lease of the slot, already passed: never the current lease's.
+            buffer.putLong(slot + DEADLINE_OFFSET, deadlineWord(initialGeneration - 1, 1));
+            buffer.putLong(slot + MESSAGE_ID_OFFSET, STALE_WORD);
+            buffer.putInt(slot + DELIVERY_COUNT_OFFSET, 7);
+            buffer.putInt(slot + PAYLOAD_LENGTH_OFFSET, STALE_LENGTH);
+            for (int i = 0; i < MAX_PAYLOAD; i += 8)
+            {
+                buffer.putLong(slot + PAYLOAD_OFFSET + i, STALE_WORD);
+            }
+        }
+        final int laneOffset = LaneDescriptor.laneDescriptorOffset(0);
+        buffer.putLong(laneOffset + LaneDescriptor.TAIL_OFFSET, base);
+        buffer.putLong(laneOffset + LaneDescriptor.LEASE_CURSOR_OFFSET, base);
+        buffer.putLong(laneOffset + LaneDescriptor.HEAD_OFFSET, base);
+
+        for (int i = 0; i < DEAD_LETTER_CAPACITY; i++)
+        {
+            buffer.putLong(deadLetters.slotOffset(i) + SEQUENCE_OFFSET, i);
+        }
+        // Published to the actors by jcstress (the state object is handed over with a happens-before edge).
+    }
+
+    static int slotLength()
+    {
+        return SlotDescriptor.slotLength(MAX_PAYLOAD);
+    }
+
+    /**
+     * @param position a position.
+     * @param index    0 or 1: which long of the payload.
+     * @return the payload long the tests write for that position: distinct per position and never stale.
+     */
+    static long payloadWord(final long position, final int index)
+    {
+        return ((position * 0x9E37_79B9_7F4A_7C15L + index) & ~0xFFL) | (0x11 + index);
+    }
+
+    /**
+     * Writes the payload of a claimed position the way a producer does: plain stores, then commit.
+     *
+     * @param position the claimed position.
+     */
+    void writeAndCommit(final long position)
+    {
+        final int payload = ring.slotOffset(position) + PAYLOAD_OFFSET;
+        buffer.putLong(payload, payloadWord(position, 0));
+        buffer.putLong(payload + 8, payloadWord(position, 1));
+        ring.commit(position, MAX_PAYLOAD);
+    }
+
+    /**
+     * Claims, writes and commits one message (setup only: the ring must have room).
+     *
+     * @param holder the producer.
+     * @return its position.
+     */
+    long produce(final int holder)
+    {
+        final long position = ring.tryClaim(holder);
+        if (position < 0)
+        {
+            throw new IllegalStateException("fixture ring full: " + ring);
+        }
+        writeAndCommit(position);
+        return position;
+    }
+
+    /**
+     * Produces one message and leases it (setup only).
+     *
+     * @param holder consumer that takes the lease.
+     * @param lease  filled in.
+     */
+    void produceAndLease(final int holder, final SlotLease lease)
+    {
+        produce(PRODUCER_1);
+        if (!ring.tryLeaseNext(holder, lease, LEASE_TIMEOUT_MS))
+        {
+            throw new IllegalStateException("fixture could not lease: " + ring);
+        }
+    }
+
+    /**
+     * Moves the clock past every deadline granted so far with {@link #LEASE_TIMEOUT_MS}.
+     */
+    void expireLeases()
+    {
+        epochClock.advance(LEASE_TIMEOUT_MS + 1);
+    }
+
+    /**
+     * Checks what a lease sees against what the producer of its position wrote.
+     *
+     * @param lease              a granted lease.
+     * @param expectedDeliveries which delivery it must be.
+     * @return 0 if length, payload, message id and delivery count are all exact; else WRONG_* bits.
+     */
+    int checkDelivery(final SlotLease lease, final int expectedDeliveries)
+    {
+        return checkDelivery(lease, ring.messageId(lease.position()), lease.position(), expectedDeliveries);
+    }
+
+    /**
+     * @param lease              a granted lease (of any ring of this fixture).
+     * @param messageId          the id it must carry.
+     * @param producedAt         the lane position its payload was written for.
+     * @param expectedDeliveries which delivery it must be.
+     * @return 0 if exact; else WRONG_* bits.
+     */
+    int checkDelivery(final SlotLease lease, final long messageId, final long producedAt, final int expectedDeliveries)
+    {
+        int wrong = 0;
+        if (lease.payloadLength() != MAX_PAYLOAD)
+        {
+            wrong |= WRONG_LENGTH;
+        }
+        final int payload = lease.payloadOffset();
+        if (buffer.getLong(payload) != payloadWord(producedAt, 0) ||
+            buffer.getLong(payload + 8) != payloadWord(producedAt, 1))
+        {
+            wrong |= WRONG_PAYLOAD;
+        }
+        if (lease.messageId() != messageId)
+        {
+            wrong |= WRONG_MESSAGE_ID;
+        }
+        if (lease.deliveryCount() != expectedDeliveries)
+        {
+            wrong |= WRONG_DELIVERY_COUNT;
+        }
+        return wrong;
+    }
+
+    /**
+     * Arbiter helper: leases the next message of lane 0 as a first delivery, checks it is exactly the one
+     * produced at {@code position}, and acks it.
+     *
+     * @param position the position expected next.
+     * @param lease    scratch lease.
+     * @return true if it was there, exact, and acked.
+     */
+    boolean consumeExactly(final long position, final SlotLease lease)
+    {
+        return ring.tryLeaseNext(ARBITER, lease, LEASE_TIMEOUT_MS) &&
+            lease.position() == position &&
+            checkDelivery(lease, 1) == 0 &&
+            ring.ack(lease);
+    }
+
+    /**
+     * Arbiter helper.
+     *
+     * @param lease scratch lease.
+     * @return true if lane 0 has nothing left to lease and every position ever claimed is freed.
+     */
+    boolean isEmptyAndDrained(final SlotLease lease)
+    {
+        return !ring.tryLeaseNext(ARBITER, lease, LEASE_TIMEOUT_MS) &&
+            !ring.tryLeaseRequeued(ARBITER, lease, LEASE_TIMEOUT_MS) &&
+            ring.isDrained();
+    }
+
+    /**
+     * One step of the lease sweep at one position, exactly as {@code LeaseSweeper} takes it: sequence says
+     * committed, the word read between two reads of the sequence is LEASED, the deadline is claimed for expiry at
+     * the clock's now, then the lease is requeued or dead-lettered.
+     *
+     * @param position      the position to look at.
+     * @param maxDeliveries the queue's limit (a delivery count at it dead-letters).
+     * @return one of SWEPT_*.
+     */
+    int sweep(final long position, final int maxDeliveries)
+    {
+        final long committed = position + 1;
+        if (ring.sequence(position) != committed)
+        {
+            return SWEPT_NOTHING;
+        }
+        final long word = ring.leaseStateWord(position);
+        if (ring.sequence(position) != committed || state(word) != LEASED)
+        {
+            return SWEPT_NOTHING;
+        }
+        if (!ring.claimExpiry(position, word, clock.nowSinceCreated()))
+        {
+            return SWEPT_NOTHING;
+        }
+        switch (ring.requeueOrDeadLetter(position, word, maxDeliveries, deadLetters, SWEEPER))
+        {
+            case LaneRing.REQUEUED_OK:
+                return SWEPT_REQUEUED;
+            case LaneRing.DEAD_LETTERED_OK:
+                return SWEPT_DEAD_LETTERED;
+            case LaneRing.PARKED_OK:
+                return SWEPT_PARKED;
+            default:
+                return SWEPT_FENCED;
+        }
+    }
+
+    /**
+     * @param position a position of lane 0.
+     * @return true if its slot is freed for the next lap: state FREE, sequence position + capacity.
+     */
+    boolean isFreed(final long position)
+    {
+        return ring.sequence(position) == position + ring.capacity() &&
+            state(ring.leaseStateWord(position)) == LeaseState.FREE;
+    }
+
+    /**
+     * @param position a position of lane 0.
+     * @return true if it is committed (sequence position + 1) in the given state.
+     */
+    boolean isCommittedIn(final long position, final int state)
+    {
+        return ring.sequence(position) == position + 1 && state(ring.leaseStateWord(position)) == state;
+    }
+
+    /**
+     * @param position a position of lane 0.
+     * @return the state of its lease-state word, or -1 if the sequence does not say committed.
+     */
+    int committedState(final long position)
+    {
+        return ring.sequence(position) == position + 1 ? state(ring.leaseStateWord(position)) : -1;
+    }
+}
