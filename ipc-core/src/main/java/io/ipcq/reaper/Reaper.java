@@ -85,7 +85,7 @@ public final class Reaper
                 }
                 declaredDead++;
             }
-            verdict.markDead(index + 1, processGone);
+            verdict.markDead(index + 1, processGone, pid, participants.startTime(index));
             reclaim[index] = processGone;
         }
 
@@ -94,7 +94,10 @@ public final class Reaper
         int reclaimed = 0;
         for (int index = 0; index < reclaim.length; index++)
         {
-            if (reclaim[index] && participants.rowState(index) == ROW_DEAD)
+            // Still dead, and still the process judged (or still a stalled attach): a pass that stalled past the
+            // heartbeat timeout must not free a row another reaper freed and a new participant took meanwhile.
+            if (reclaim[index] && participants.rowState(index) == ROW_DEAD &&
+                (verdict.isStillJudged(index + 1) || participants.pid(index) == 0))
             {
                 participants.detach(index);
                 attachingSinceNs[index] = 0;

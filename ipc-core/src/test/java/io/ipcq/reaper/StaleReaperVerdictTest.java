@@ -72,7 +72,7 @@ class StaleReaperVerdictTest
             // Reaper A starts a pass: B is dead and gone (what Reaper.reap's participant loop decides)...
             assertTrue(participants.markDead(rowB, ParticipantDescriptor.ROW_ACTIVE));
             final HolderVerdict staleVerdict = new HolderVerdict(participants);
-            staleVerdict.markDead(rowB + 1, true);
+            staleVerdict.markDead(rowB + 1, true, participants.pid(rowB), participants.startTime(rowB));
             // ...and stalls here, before its sweep, for longer than the heartbeat timeout.
 
             // Reaper C takes over and runs a whole pass: it reclaims B's row.
@@ -103,6 +103,83 @@ class StaleReaperVerdictTest
             final String slot = "stale pass repaired " + stale.repairedClaims() + " claim(s); slot now " +
                 LeaseState.toString(lane.leaseStateWord(position)) + ", sequence " + lane.sequence(position) +
                 ", lease cursor " + lane.leaseCursor();
+            assertTrue(delivered, "the message D committed is never delivered: " + slot);
+            assertEquals(0, stale.repairedClaims(), "the stale pass tombstoned the live producer's claim: " + slot);
+        }
+    }
+
+    /**
+     * The same stale verdict, but the producer that reused the row is itself declared dead (paused past the heartbeat
+     * timeout, its process alive) before the stalled reaper wakes: the row is marked dead again, now for the new
+     * producer, so a check of the row's state alone lets the stale "gone" verdict through. The live producer's claim
+     * is tombstoned (the protocol never repairs the claim of a producer whose process is alive: it may still commit),
+     * and when it wakes its commit stores READY over the tombstone and its sequence CAS fails: the lane drains and
+     * ends its stream without the message its trySend answered OK for. Fixed by the verdict naming the process it
+     * judged (pid and start time), not only the row; the stale pass's row reclaim checks the same.
+     */
+    @Test
+    void aStaleVerdictMustNotTombstoneTheClaimOfAPausedProducerThatReusedTheRow() throws Exception
+    {
+        final CachedEpochClock epochClock = new CachedEpochClock();
+        epochClock.update(1_000_000);
+        final QueueConfig config = QueueConfig.builder().capacity(8).maxPayloadLength(32)
+            .heartbeatTimeout(Duration.ofSeconds(1)).leaseTimeout(Duration.ofSeconds(30)).build();
+        try (QueueFile file = QueueFile.create(queues.newPath(), config, epochClock.time()))
+        {
+            final UnsafeBuffer buffer = file.buffer();
+            final QueueDescriptor.Geometry geometry = file.geometry();
+            final QueueClock clock = new QueueClock(epochClock, file.createdEpochMs());
+            final LaneRing lane = new LaneRing(buffer, 0, geometry.ringOffset(0), geometry.laneCapacity(),
+                geometry.slotLength(), geometry.maxPayloadLength(), clock);
+            final LaneRing deadLetters = new LaneRing(buffer, 1, geometry.deadLetterRingOffset(),
+                geometry.deadLetterCapacity(), geometry.slotLength(), geometry.maxPayloadLength(), clock);
+            final ParticipantTable participants = new ParticipantTable(buffer, geometry.participantTableOffset(),
+                geometry.participantCapacity());
+            final LaneRing[] lanes = { lane };
+
+            final int rowA = participants.attach(ParticipantDescriptor.ROLE_ADMIN, epochClock.time());
+            final int rowC = participants.attach(ParticipantDescriptor.ROLE_ADMIN, epochClock.time());
+            final LeaseSweeper sweeperA = new LeaseSweeper(buffer, lanes, deadLetters, clock, 5, rowA + 1, 1000);
+            final Reaper reaperC = new Reaper(participants,
+                new LeaseSweeper(buffer, lanes, deadLetters, clock, 5, rowC + 1, 1000), clock, 1000, rowC);
+
+            // Producer B attached, then its process died; reaper A judges it gone and stalls before its sweep.
+            final int rowB = participants.attach(ParticipantDescriptor.ROLE_PRODUCER, epochClock.time());
+            buffer.putLong(participants.rowOffset(rowB) + ParticipantDescriptor.PID_OFFSET, deadPid());
+            assertTrue(participants.markDead(rowB, ParticipantDescriptor.ROW_ACTIVE));
+            final HolderVerdict staleVerdict = new HolderVerdict(participants);
+            staleVerdict.markDead(rowB + 1, true, participants.pid(rowB), participants.startTime(rowB));
+
+            // Reaper C takes over and reclaims B's row; producer D (this live process) attaches to it and claims.
+            epochClock.advance(1_500);
+            participants.beat(rowC, epochClock.time());
+            assertEquals(1, reaperC.reap().reclaimedParticipants());
+            final int rowD = participants.attach(ParticipantDescriptor.ROLE_PRODUCER, epochClock.time());
+            assertEquals(rowB, rowD, "the row is reused");
+            final long position = lane.tryClaim(rowD + 1);
+            assertEquals(0, position);
+
+            // D pauses past the heartbeat timeout: C declares it dead, but its process lives, so C keeps its claim.
+            epochClock.advance(1_500);
+            participants.beat(rowC, epochClock.time());
+            final LeaseSweeper.Result byC = reaperC.reap();
+            assertEquals(ParticipantDescriptor.ROW_DEAD, participants.rowState(rowD));
+            assertEquals(0, byC.repairedClaims(), "a live producer's claim is never repaired");
+
+            // Reaper A wakes and finishes its pass with its verdict about B; then D wakes and commits (trySend: OK).
+            final LeaseSweeper.Result stale = sweeperA.sweep(staleVerdict);
+            final SlotLease lease = new SlotLease();
+            final boolean leasedEarly = lane.tryLeaseNext(9, lease, 30_000);
+            buffer.putLong(lane.slotOffset(position) + io.ipcq.layout.SlotDescriptor.PAYLOAD_OFFSET, 42);
+            lane.commit(position, Long.BYTES);
+
+            final boolean delivered = leasedEarly || lane.tryLeaseNext(9, lease, 30_000) ||
+                lane.tryLeaseRequeued(9, lease, 30_000);
+            lane.seal();
+            final String slot = "stale pass repaired " + stale.repairedClaims() + " claim(s); slot now " +
+                LeaseState.toString(lane.leaseStateWord(position)) + ", sequence " + lane.sequence(position) +
+                ", lease cursor " + lane.leaseCursor() + ", lane drained (end of stream once sealed): " +
+                lane.isDrained();
             assertTrue(delivered, "the message D committed is never delivered: " + slot);
             assertEquals(0, stale.repairedClaims(), "the stale pass tombstoned the live producer's claim: " + slot);
         }
