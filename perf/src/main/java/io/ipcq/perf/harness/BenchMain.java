@@ -33,7 +33,9 @@ public final class BenchMain
     {
         boolean quick;
         int rounds = 20;
-        long warmupMs = 3000;
+        long warmupMs = 1000;
+        int maxWarmupRounds = 8;
+        long quietJitMs = 20;
         long settleMs = 200;
         long measureMs = 1000;
         long pacedMeasureMs = 2000;
@@ -55,7 +57,8 @@ public final class BenchMain
         {
             quick = true;
             rounds = 10;
-            warmupMs = 700;
+            warmupMs = 500;
+            maxWarmupRounds = 4;
             settleMs = 50;
             measureMs = 200;
             pacedMeasureMs = 300;
@@ -74,7 +77,6 @@ public final class BenchMain
         final List<Child> children = new ArrayList<>();
         String failure;
         long round;
-        boolean warmedUp;
 
         SystemRun(final SystemKind kind, final Control ctl)
         {
@@ -146,6 +148,7 @@ public final class BenchMain
     private final Map<String, Row> rows = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private final Map<String, String> clockOffsets = new LinkedHashMap<>();
+    final Map<String, Integer> warmups = new LinkedHashMap<>();
     private boolean pinned;
 
     private BenchMain(final Options options, final List<String> jvmFlags) throws URISyntaxException
@@ -275,7 +278,8 @@ public final class BenchMain
             }
         }
         environment.finish(clockOffsets, (System.nanoTime() - started) / 1e9);
-        final Report report = new Report(options, environment, new ArrayList<>(rows.values()), jmh, jmhFailure, notes);
+        final Report report = new Report(options, environment, new ArrayList<>(rows.values()), jmh, jmhFailure, notes,
+            warmups);
         report.write(options.out);
         log("wrote " + options.out.resolve("latest.json") + ", latest.md, latest.svg in " +
             String.format("%.0f s", (System.nanoTime() - started) / 1e9));
@@ -491,12 +495,11 @@ public final class BenchMain
             }
         }
         final long measureMs = scenario.isPaced() ? options.pacedMeasureMs : options.measureMs;
-        log(scenario.id + ": warm-up " + options.warmupMs + " ms each (x3 for a JVM's first scenario)");
+        log(scenario.id + ": warm-up rounds of " + options.warmupMs + " ms until the JIT is quiet (at most " +
+            options.maxWarmupRounds + ")");
         for (final SystemRun run : participants)
         {
-            // The JIT does most of its work in a JVM's first scenario: same warm-up for every system, longer then.
-            round(run, scenario, 0, run.warmedUp ? options.warmupMs : 3 * options.warmupMs, false);
-            run.warmedUp = true;
+            warmUp(run, scenario);
         }
         log(scenario.id + ": " + options.rounds + " interleaved rounds of " + measureMs + " ms over " +
             participants.size() + " systems");
@@ -533,6 +536,47 @@ public final class BenchMain
                 fail(run, scenario.id + " teardown: " + ex.getMessage());
             }
         }
+    }
+
+    /**
+     * The same rule for every system: warm-up rounds (not recorded) until one in which the JIT compiled for less
+     * than {@link Options#quietJitMs} in all of the system's JVMs, at least 2 and at most
+     * {@link Options#maxWarmupRounds}.
+     */
+    private void warmUp(final SystemRun run, final Scenario scenario)
+    {
+        long jitBefore = jitMs(run);
+        int rounds = 0;
+        while (run.failure == null && rounds < options.maxWarmupRounds)
+        {
+            round(run, scenario, 0, options.warmupMs, false);
+            rounds++;
+            final long jitAfter = jitMs(run);
+            final long compiled = jitAfter - jitBefore;
+            jitBefore = jitAfter;
+            if (rounds >= 2 && compiled < options.quietJitMs)
+            {
+                break;
+            }
+        }
+        warmups.put(key(run.kind, scenario), rounds);
+    }
+
+    private long jitMs(final SystemRun run)
+    {
+        long total = 0;
+        try
+        {
+            for (final Child child : run.children)
+            {
+                total += Long.parseLong(child.call("jit", 30_000).substring(3).trim());
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            fail(run, "jit query: " + ex.getMessage());
+        }
+        return total;
     }
 
     /**

@@ -62,6 +62,7 @@ final class Report
     private final List<JmhRunner.Result> jmh;
     private final String jmhFailure;
     private final List<String> notes;
+    private final java.util.Map<String, Integer> warmups;
     private final List<Ratio> ratios = new ArrayList<>();
     private final List<Goal> goals = new ArrayList<>();
 
@@ -71,8 +72,10 @@ final class Report
         final List<BenchMain.Row> rows,
         final List<JmhRunner.Result> jmh,
         final String jmhFailure,
-        final List<String> notes)
+        final List<String> notes,
+        final java.util.Map<String, Integer> warmups)
     {
+        this.warmups = warmups;
         this.options = options;
         this.environment = environment;
         this.rows = rows;
@@ -261,6 +264,8 @@ final class Report
         json.key("settings").open();
         json.field("rounds", options.rounds);
         json.field("warmupMs", options.warmupMs);
+        json.field("warmupRule", "rounds of warmupMs until the JIT compiled < " + options.quietJitMs +
+            " ms in one (min 2, max " + options.maxWarmupRounds + ")");
         json.field("settleMs", options.settleMs);
         json.field("measureMs", options.measureMs);
         json.field("pacedMeasureMs", options.pacedMeasureMs);
@@ -289,6 +294,7 @@ final class Report
             json.field("maxNs", h.getMaxValue());
             json.field("samples", h.getTotalCount());
             json.field("rounds", row.rounds.size());
+            json.field("warmupRounds", warmups.getOrDefault(row.system.id + "/" + row.scenario.id, 0));
             json.field("latency", latencyMeaning(row.scenario));
             json.field("pinning", row.pinning);
             json.key("perRound").openArray();
@@ -430,7 +436,9 @@ final class Report
         md.append("| mode | ").append(environment.mode).append(": ").append(options.rounds)
             .append(" interleaved rounds, ").append(options.measureMs).append(" ms windows (paced ")
             .append(options.pacedMeasureMs).append(" ms) after ").append(options.settleMs)
-            .append(" ms settle; warm-up ").append(options.warmupMs).append(" ms per system and scenario |\n");
+            .append(" ms settle; warm-up: rounds of ").append(options.warmupMs)
+            .append(" ms until the JIT compiled less than ").append(options.quietJitMs).append(" ms in one (2 to ")
+            .append(options.maxWarmupRounds).append(" rounds, same rule for every system) |\n");
         md.append("| JDK | ").append(environment.jdk).append(" |\n");
         md.append("| CPU | ").append(environment.cpu).append(", ").append(environment.cpus).append(" cpus |\n");
         md.append("| OS | ").append(environment.os).append(" |\n");
@@ -579,10 +587,12 @@ final class Report
                 .append(goal.met() == null ? "n/a" : goal.met() ? "met" : "**missed**").append(" | ")
                 .append(goal.margin()).append(" |\n");
         }
-        md.append("\n## Results\n\nHistograms merged over the measured rounds. Latency meaning: rtt = round trip; ")
-            .append("throughput = one-way under saturation; paced = one-way from the intended send time.\n\n");
-        md.append("| system | scenario | msgsPerSec | p50Ns | p99Ns | p999Ns | maxNs | samples | rounds |\n")
-            .append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("\n## Results\n\nHistograms merged over the measured rounds (a round that ran faster holds more ")
+            .append("samples, so it weighs more here; the ratios compare round by round instead). Latency: rtt = ")
+            .append("round trip; throughput = one-way under saturation; paced = one-way from the intended send ")
+            .append("time. msgsPerSec: rtt = round trips/s. warm-up = rounds run before measuring.\n\n");
+        md.append("| system | scenario | msgsPerSec | p50Ns | p99Ns | p999Ns | maxNs | samples | rounds | warm-up |\n")
+            .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (final Scenario scenario : options.scenarios)
         {
             for (final BenchMain.Row row : rows)
@@ -599,7 +609,8 @@ final class Report
                     .append(String.format(Locale.ROOT, "%,d", h.getValueAtPercentile(99.9))).append(" | ")
                     .append(String.format(Locale.ROOT, "%,d", h.getMaxValue())).append(" | ")
                     .append(String.format(Locale.ROOT, "%,d", h.getTotalCount())).append(" | ")
-                    .append(row.rounds.size()).append(" |\n");
+                    .append(row.rounds.size()).append(" | ")
+                    .append(warmups.getOrDefault(row.system.id + "/" + row.scenario.id, 0)).append(" |\n");
             }
         }
         return md.toString();

@@ -17,7 +17,7 @@ final class Svg
     private static final int PANEL_W = 560;
     private static final int PANEL_H = 360;
     private static final int LEFT = 70;
-    private static final int RIGHT = 20;
+    private static final int RIGHT = 35;
     private static final int TOP = 40;
     private static final int BOTTOM = 50;
     private static final double X_DECADES = 5;

@@ -21,6 +21,7 @@ import java.util.List;
  *   prepare ROUND    per-round channel work (Chronicle: a fresh journal), while the threads are idle
  *   report ROUND     the round's histograms, compressed and base64: "hist INTENDED FROM_SENT"
  *   teardown         join the threads (the coordinator has set phase END) and close the channels
+ *   jit              total JIT compilation time so far, ms (warm-up goes on while it grows)
  *   exit             leave
  * </pre>
  * If stdin closes (the coordinator died), the worker deletes the run directory and exits.
@@ -94,6 +95,8 @@ public final class Worker
                     case "prepare" -> reply(prepare(Long.parseLong(words[1])));
                     case "report" -> reply(report(Long.parseLong(words[1])));
                     case "teardown" -> reply(teardown());
+                    case "jit" -> reply("ok " + java.lang.management.ManagementFactory.getCompilationMXBean()
+                        .getTotalCompilationTime());
                     case "exit" ->
                     {
                         teardown();
