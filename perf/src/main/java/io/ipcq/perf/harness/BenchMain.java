@@ -512,7 +512,7 @@ public final class BenchMain
             }
             for (final SystemRun run : order)
             {
-                round(run, scenario, options.settleMs, measureMs, true);
+                round(run, scenario, options.settleMs, measureMs, r);
             }
         }
         for (final SystemRun run : participants)
@@ -549,7 +549,7 @@ public final class BenchMain
         int rounds = 0;
         while (run.failure == null && rounds < options.maxWarmupRounds)
         {
-            round(run, scenario, 0, options.warmupMs, false);
+            round(run, scenario, 0, options.warmupMs, 0);
             rounds++;
             final long jitAfter = jitMs(run);
             final long compiled = jitAfter - jitBefore;
@@ -582,9 +582,11 @@ public final class BenchMain
     /**
      * One round of one system: RUN for the settle time, MEASURE for the window (depth sampled meanwhile), STOP
      * and wait until everything sent has been received, then collect the histograms.
+     *
+     * @param index the interleaved round (1..rounds) the result is filed under, or 0 for a warm-up round.
      */
     private void round(
-        final SystemRun run, final Scenario scenario, final long settleMs, final long measureMs, final boolean keep)
+        final SystemRun run, final Scenario scenario, final long settleMs, final long measureMs, final int index)
     {
         final Row row = rows.get(key(run.kind, scenario));
         if (run.failure != null)
@@ -650,9 +652,9 @@ public final class BenchMain
                     pinning.append(pinning.length() > 0 ? "," : "").append(reply[3]);
                 }
             }
-            if (keep)
+            if (index > 0)
             {
-                row.add(new RoundResult(round, (t1 - t0) / 1e9, received1 - received0, histogram, fromSent,
+                row.add(new RoundResult(index, (t1 - t0) / 1e9, received1 - received0, histogram, fromSent,
                     full1 - full0, rejected1 - rejected0, Arrays.copyOf(depthMs, samples),
                     Arrays.copyOf(depth, samples)));
                 row.pinning = describePinning(run.kind, pinning.toString());

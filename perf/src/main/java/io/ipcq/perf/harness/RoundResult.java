@@ -5,7 +5,7 @@ import org.HdrHistogram.Histogram;
 /**
  * What one measured round of one system gave.
  *
- * @param round       round number within the scenario.
+ * @param round       the interleaved round (1..rounds): every system's round r ran seconds apart.
  * @param seconds     length of the measured window.
  * @param messages    messages received in the window (rtt: pings answered, i.e. round trips).
  * @param histogram   latency samples of the window (rtt: round trip; otherwise one-way from the intended time).
