@@ -1,0 +1,66 @@
+package io.ipcq.perf.harness;
+
+/**
+ * One direction of message flow of one system: a queue, ring or counter. Every message is 64 bytes: the intended
+ * send time (ns, or 0 when untimed) at 0, a sequence at 8, the actual send time at 16, filler after.
+ * Senders and receivers belong to one thread each and allocate nothing per message.
+ */
+interface Channel extends AutoCloseable
+{
+    int MESSAGE_LENGTH = 64;
+    int INTENDED_OFFSET = 0;
+    int SEQUENCE_OFFSET = 8;
+    int SENT_OFFSET = 16;
+
+    /**
+     * Called between rounds, while no worker thread uses the channel (Chronicle starts a fresh queue per round so
+     * that /dev/shm does not fill up).
+     *
+     * @param round the round about to start.
+     */
+    default void prepare(final long round)
+    {
+    }
+
+    /**
+     * @param index producer index within this process.
+     * @return the sender of that producer thread; called by that thread at the start of each round.
+     */
+    Sender sender(int index);
+
+    /**
+     * @param index consumer index within this process.
+     * @return the receiver of that consumer thread; called by that thread at the start of each round.
+     */
+    Receiver receiver(int index);
+
+    /**
+     * Unmaps and, on the side that created it, deletes. Called once worker threads have stopped.
+     */
+    @Override
+    void close();
+
+    interface Sender
+    {
+        /**
+         * @return true if the message was published; false if the queue had no room.
+         */
+        boolean offer(long intendedNs, long sequence, long sentNs);
+    }
+
+    interface Receiver
+    {
+        /**
+         * Delivers what is there (one message, or a batch where the system reads in batches) and, for ipcq, acks
+         * each message after the sink has returned.
+         *
+         * @return messages delivered.
+         */
+        int poll(MessageSink sink);
+    }
+
+    interface MessageSink
+    {
+        void onMessage(long intendedNs, long sequence, long sentNs);
+    }
+}

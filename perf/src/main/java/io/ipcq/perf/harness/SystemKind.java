@@ -1,0 +1,99 @@
+package io.ipcq.perf.harness;
+
+import java.nio.file.Path;
+
+/**
+ * The systems side by side: what each can run and how its channels are made. Cross-process systems run the
+ * producer side in JVM A and the consumer side in JVM B; in-process ones run both in one JVM.
+ */
+enum SystemKind
+{
+    FLOOR("floor", true),
+    IPCQ("ipcq", true),
+    AGRONA_ONE_TO_ONE("agrona-one-to-one", true),
+    AGRONA_MANY_TO_ONE("agrona-many-to-one", true),
+    CHRONICLE_QUEUE("chronicle-queue", true),
+    ARRAY_BLOCKING_QUEUE("array-blocking-queue", false),
+    JCTOOLS_MPMC("jctools-mpmc", false);
+
+    final String id;
+    final boolean crossProcess;
+
+    SystemKind(final String id, final boolean crossProcess)
+    {
+        this.id = id;
+        this.crossProcess = crossProcess;
+    }
+
+    int sides()
+    {
+        return crossProcess ? 2 : 1;
+    }
+
+    /**
+     * @return null if this system runs the scenario, else why it cannot (for the report).
+     */
+    String cannotRun(final Scenario scenario)
+    {
+        switch (this)
+        {
+            case FLOOR:
+                return scenario.isRtt() ? null :
+                    "a bare counter ping-pong: no queue, one message in flight, nothing to stream";
+            case AGRONA_ONE_TO_ONE:
+                return scenario.producers == 1 && scenario.consumers == 1 ? null :
+                    "one producer and one consumer by design";
+            case AGRONA_MANY_TO_ONE:
+                return scenario.consumers == 1 ? null : "one consumer by design (many producers, one reader)";
+            case CHRONICLE_QUEUE:
+                return scenario.consumers == 1 ? null :
+                    "a journal: every tailer reads every message (broadcast), so consumers cannot share the work";
+            default:
+                return null;
+        }
+    }
+
+    /**
+     * @param name    "ping", "pong" or "data".
+     * @param side    0 (A: creates the files) or 1 (B).
+     */
+    Channel newChannel(final Path runDir, final String name, final Scenario scenario, final int side)
+    {
+        final boolean create = side == 0;
+        switch (this)
+        {
+            case FLOOR:
+                return new FloorChannel(runDir.resolve(FloorChannel.FILE_NAME).toFile(), create,
+                    "pong".equals(name) ? 128 : 0);
+            case IPCQ:
+                return new IpcqChannel(runDir.resolve("ipcq-" + name + ".q"), create, scenario.capacity);
+            case AGRONA_ONE_TO_ONE:
+                return new AgronaChannel(runDir.resolve("agrona-o2o-" + name + ".ring").toFile(), create,
+                    scenario.capacity, false);
+            case AGRONA_MANY_TO_ONE:
+                return new AgronaChannel(runDir.resolve("agrona-m2o-" + name + ".ring").toFile(), create,
+                    scenario.capacity, true);
+            case CHRONICLE_QUEUE:
+                // The side that writes a journal owns it (pretoucher, deletion): B writes the pongs.
+                return new ChronicleChannel(runDir, name, "pong".equals(name) ? side == 1 : side == 0);
+            case ARRAY_BLOCKING_QUEUE:
+                return new InProcessChannel(scenario.capacity, false);
+            case JCTOOLS_MPMC:
+                return new InProcessChannel(scenario.capacity, true);
+            default:
+                throw new IllegalStateException(id);
+        }
+    }
+
+    static SystemKind byId(final String id)
+    {
+        for (final SystemKind kind : values())
+        {
+            if (kind.id.equals(id))
+            {
+                return kind;
+            }
+        }
+        throw new IllegalArgumentException("unknown system: " + id);
+    }
+}
