@@ -2,6 +2,7 @@ package io.ipcq;
 
 import io.ipcq.internal.ParticipantTable;
 import io.ipcq.internal.QueueFile;
+import io.ipcq.internal.TickingEpochClock;
 import io.ipcq.layout.ParticipantDescriptor;
 import io.ipcq.layout.QueueDescriptor;
 import io.ipcq.reaper.LeaseSweeper;
@@ -104,7 +105,7 @@ public final class IpcQueue implements AutoCloseable
     {
         Objects.requireNonNull(config, "config");
         return new IpcQueue(QueueFile.create(path, config, SystemEpochClock.INSTANCE.time()),
-            SystemEpochClock.INSTANCE, true);
+            TickingEpochClock.instance(), true);
     }
 
     /**
@@ -132,7 +133,7 @@ public final class IpcQueue implements AutoCloseable
      */
     public static IpcQueue open(final Path path)
     {
-        return new IpcQueue(QueueFile.open(path, false), SystemEpochClock.INSTANCE, true);
+        return new IpcQueue(QueueFile.open(path, false), TickingEpochClock.instance(), true);
     }
 
     /**
