@@ -532,6 +532,11 @@ public final class ChaosSoak
      */
     private boolean reapChildren(final boolean duringChaos) throws IOException
     {
+        if (cleanedUp.get())
+        {
+            // Interrupted: the shutdown hook killed them, and says so.
+            return false;
+        }
         for (final Child child : children)
         {
             if (child.process.isAlive())
