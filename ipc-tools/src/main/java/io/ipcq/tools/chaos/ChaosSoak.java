@@ -363,7 +363,9 @@ public final class ChaosSoak
      */
     private boolean chaos(final IpcQueue queue) throws IOException, InterruptedException
     {
-        final long endNs = startNs + duration.toNanos();
+        // The clock starts once the first children are launched (that alone can take seconds on a loaded host).
+        final long chaosStartNs = System.nanoTime();
+        final long endNs = chaosStartNs + duration.toNanos();
         long nextEventNs = System.nanoTime() + nextGap();
         long nextProgressNs = System.nanoTime() + PROGRESS_INTERVAL_NS;
         while (true)
@@ -391,7 +393,7 @@ public final class ChaosSoak
             }
             Thread.sleep(5);
         }
-        report.chaosSeconds = (System.nanoTime() - startNs) / 1e9;
+        report.chaosSeconds = (System.nanoTime() - chaosStartNs) / 1e9;
         chaosOn = false;
         return true;
     }
@@ -530,6 +532,11 @@ public final class ChaosSoak
      */
     private boolean reapChildren(final boolean duringChaos) throws IOException
     {
+        if (cleanedUp.get())
+        {
+            // Interrupted: the shutdown hook killed them, and says so.
+            return false;
+        }
         for (final Child child : children)
         {
             if (child.process.isAlive())
@@ -832,6 +839,12 @@ public final class ChaosSoak
         if (report.lost > 0)
         {
             report.fail(report.lost + " message(s) LOST");
+        }
+        if (report.logged == 0 || report.acked == 0 || report.kills == 0)
+        {
+            report.fail("the soak proved nothing: " + report.logged + " messages sent, " + report.acked + " acked, " +
+                report.kills + " kills (is the host too loaded to start the child JVMs? see their output in " +
+                workDirectory + ")");
         }
         if (report.duplicateAcks > 0)
         {
