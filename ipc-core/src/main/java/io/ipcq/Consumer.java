@@ -14,15 +14,10 @@ import java.time.Duration;
  * One thread at a time; its {@link Lease} objects are made up front and reused, so a receive allocates nothing.
  * Closing it releases every lease it still holds.
  */
-public final class Consumer implements IpcQueue.Participant
+public final class Consumer extends AttachedHandle
 {
     public static final int DEFAULT_MAX_HELD_LEASES = 64;
 
-    private final IpcQueue queue;
-    private final AtomicBuffer buffer;
-    private final int row;
-    private final int rowOffset;
-    private final int holder;
     private final LaneRing[] servingOrder;
     private final long[] requeueCountSeen;
     private final int maxDeliveries;
@@ -31,8 +26,6 @@ public final class Consumer implements IpcQueue.Participant
     private final IdleStrategy idleStrategy = new BackoffIdleStrategy();
     private int held;
     private ReceiveStatus status = ReceiveStatus.EMPTY;
-    private boolean closed;
-    private volatile boolean evicted;
 
     Consumer(
         final IpcQueue queue,
@@ -41,15 +34,7 @@ public final class Consumer implements IpcQueue.Participant
         final int maxDeliveries,
         final int maxHeldLeases)
     {
-        if (maxHeldLeases < 1)
-        {
-            throw new IllegalArgumentException("a consumer must be able to hold at least one lease: " + maxHeldLeases);
-        }
-        this.queue = queue;
-        this.buffer = queue.buffer();
-        this.row = row;
-        this.rowOffset = queue.participants().rowOffset(row);
-        this.holder = row + 1;
+        super(queue, row);
         this.servingOrder = servingOrder;
         this.requeueCountSeen = new long[servingOrder.length];
         // A new consumer scans each lane for waiting redeliveries once.
@@ -157,10 +142,6 @@ public final class Consumer implements IpcQueue.Participant
         return held;
     }
 
-    public int participantIndex()
-    {
-        return row;
-    }
 
     private Lease freeLease()
     {
@@ -227,33 +208,10 @@ public final class Consumer implements IpcQueue.Participant
         return queue;
     }
 
-    private void checkOpen()
-    {
-        if (closed)
-        {
-            throw new IllegalStateException("consumer is closed");
-        }
-        if (evicted)
-        {
-            throw new ParticipantEvictedException("consumer (participant " + row + ") was declared dead by the reaper " +
-                "(its heartbeat was older than the heartbeat timeout): its leases went back to the queue; " +
-                "close it and attach a new one");
-        }
-    }
-
-    /**
-     * @return true once the reaper declared this participant dead (e.g. its process was paused past the heartbeat
-     * timeout): its leases were revoked, and every further call fails.
-     */
-    public boolean isEvicted()
-    {
-        return evicted;
-    }
-
     @Override
-    public void evict()
+    String role()
     {
-        evicted = true;
+        return "consumer";
     }
 
     /**

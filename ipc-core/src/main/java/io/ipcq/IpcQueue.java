@@ -55,7 +55,7 @@ public final class IpcQueue implements AutoCloseable
     private final LaneRing[] lanes;
     private final LaneRing deadLetters;
     private final ParticipantTable participants;
-    private final List<Participant> handles = new ArrayList<>();
+    private final List<AttachedHandle> handles = new ArrayList<>();
     private final boolean backgroundAgent;
     private volatile int[] attachedRows = new int[0];
     private int adminRow = -1;
@@ -63,16 +63,6 @@ public final class IpcQueue implements AutoCloseable
     private Reaper reaper;
     private AgentRunner agentRunner;
     private boolean closed;
-
-    /**
-     * A producer or consumer handle, as the queue and its agent see it.
-     */
-    interface Participant extends AutoCloseable
-    {
-        int participantIndex();
-
-        void evict();
-    }
 
     private IpcQueue(final QueueFile file, final EpochClock epochClock, final boolean backgroundAgent)
     {
@@ -216,6 +206,7 @@ public final class IpcQueue implements AutoCloseable
     public synchronized Consumer consumer(final int maxHeldLeases)
     {
         checkOpen();
+        checkMaxHeldLeases(maxHeldLeases);
         final int row = participants.attach(ParticipantDescriptor.ROLE_CONSUMER, clock.nowEpochMs());
         final LaneRing[] servingOrder = new LaneRing[lanes.length];
         for (int i = 0; i < lanes.length; i++)
@@ -232,6 +223,7 @@ public final class IpcQueue implements AutoCloseable
     public synchronized Consumer deadLetterConsumer(final int maxHeldLeases)
     {
         checkOpen();
+        checkMaxHeldLeases(maxHeldLeases);
         final int row = participants.attach(ParticipantDescriptor.ROLE_DEAD_LETTER_CONSUMER, clock.nowEpochMs());
         return attached(new Consumer(this, row, new LaneRing[]{ deadLetters }, 0, maxHeldLeases));
     }
@@ -304,7 +296,7 @@ public final class IpcQueue implements AutoCloseable
         checkOpen();
         ensureReaper();
         final LeaseSweeper.Result result = reaper.reap();
-        for (final Participant handle : handles)
+        for (final AttachedHandle handle : handles)
         {
             if (!participants.isOwnedActive(handle.participantIndex()))
             {
@@ -325,7 +317,7 @@ public final class IpcQueue implements AutoCloseable
         }
     }
 
-    private <T extends Participant> T attached(final T handle)
+    private <T extends AttachedHandle> T attached(final T handle)
     {
         handles.add(handle);
         refreshAttachedRows();
@@ -381,7 +373,7 @@ public final class IpcQueue implements AutoCloseable
 
     private synchronized void evict(final int row)
     {
-        for (final Participant handle : handles)
+        for (final AttachedHandle handle : handles)
         {
             if (handle.participantIndex() == row)
             {
@@ -530,12 +522,21 @@ public final class IpcQueue implements AutoCloseable
         return participants;
     }
 
-    synchronized void detached(final Participant handle, final int row)
+    synchronized void detached(final AttachedHandle handle, final int row)
     {
         if (handles.remove(handle) && !closed)
         {
             participants.detach(row);
             refreshAttachedRows();
+        }
+    }
+
+    private static void checkMaxHeldLeases(final int maxHeldLeases)
+    {
+        // Before attaching: a refused consumer must not leave a participant row behind.
+        if (maxHeldLeases < 1)
+        {
+            throw new IllegalArgumentException("a consumer must be able to hold at least one lease: " + maxHeldLeases);
         }
     }
 

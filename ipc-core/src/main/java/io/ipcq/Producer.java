@@ -16,28 +16,17 @@ import java.time.Duration;
 /**
  * Sends messages. One thread at a time; no allocation per message. Close it to free its participant row.
  */
-public final class Producer implements IpcQueue.Participant
+public final class Producer extends AttachedHandle
 {
-    private final IpcQueue queue;
-    private final AtomicBuffer buffer;
-    private final int row;
-    private final int rowOffset;
-    private final int holder;
     private final int maxPayloadLength;
     private final UnsafeBuffer bytesView = new UnsafeBuffer(0, 0);
     private final IdleStrategy idleStrategy = new BackoffIdleStrategy();
     /** Every Claim this producer has wrapped: close aborts those still open, so no claim outlives its producer. */
     private final java.util.ArrayList<Claim> claims = new java.util.ArrayList<>(2);
-    private boolean closed;
-    private volatile boolean evicted;
 
     Producer(final IpcQueue queue, final int row)
     {
-        this.queue = queue;
-        this.buffer = queue.buffer();
-        this.row = row;
-        this.rowOffset = queue.participants().rowOffset(row);
-        this.holder = row + 1;
+        super(queue, row);
         this.maxPayloadLength = queue.maxPayloadLength();
     }
 
@@ -196,42 +185,12 @@ public final class Producer implements IpcQueue.Participant
         }
     }
 
-    private void checkOpen()
-    {
-        if (closed)
-        {
-            throw new IllegalStateException("producer is closed");
-        }
-        if (evicted)
-        {
-            throw new ParticipantEvictedException("producer (participant " + row + ") was declared dead by the reaper " +
-                "(its heartbeat was older than the heartbeat timeout): its leases went back to the queue; " +
-                "close it and attach a new one");
-        }
-    }
-
-    /**
-     * @return true once the reaper declared this participant dead (e.g. its process was paused past the heartbeat
-     * timeout): its leases were revoked, and every further call fails.
-     */
-    public boolean isEvicted()
-    {
-        return evicted;
-    }
-
     @Override
-    public void evict()
+    String role()
     {
-        evicted = true;
+        return "producer";
     }
 
-    /**
-     * @return the participant row this producer holds.
-     */
-    public int participantIndex()
-    {
-        return row;
-    }
 
     @Override
     public void close()
