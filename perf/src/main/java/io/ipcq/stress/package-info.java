@@ -8,7 +8,7 @@
  *       or stale payload), {@code AbortLease} (tombstones are stepped over);</li>
  *   <li>fencing against the sweeper: {@code AckExpiry}, {@code AckDeadLetter}, {@code ExtendExpiry},
  *       {@code ReleaseExpiry}, {@code TwoSweepers}, {@code RedeliveryExpirySweep} (a fresh lease never expires on
- *       the deadline of the lease before it);</li>
+ *       the deadline of the lease before it), {@code StaleSweep} (a sweeper acting on an old observation);</li>
  *   <li>redelivery: {@code ReleaseRedelivery} (a released message goes to exactly one scanning consumer);</li>
  *   <li>producers: {@code TwoProducersOneFreeSlot}, {@code TwoProducersTwoFreeSlots} (FULL only when full),
  *       {@code ClaimRepair} (a claim tombstoned by the reaper is never written by its late producer);</li>
