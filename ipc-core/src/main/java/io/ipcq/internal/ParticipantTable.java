@@ -35,15 +35,6 @@ public final class ParticipantTable
     }
 
     /**
-     * @param holder a holder id read from the file.
-     * @return true if it names a row of this table (a corrupt id must never become an offset).
-     */
-    public boolean isValidHolder(final int holder)
-    {
-        return holder >= 1 && holder <= capacity;
-    }
-
-    /**
      * Takes a free row.
      *
      * @param role      one of the ROLE_ constants.

@@ -734,10 +734,6 @@ public final class LaneRing
         return buffer.getLongVolatile(slotOffset(position) + SEQUENCE_OFFSET);
     }
 
-    public int mask()
-    {
-        return mask;
-    }
 
     @Override
     public String toString()
@@ -746,9 +742,4 @@ public final class LaneRing
             ", cursor=" + leaseCursor() + ", head=" + headHint() + "}";
     }
 
-    /** @return the state name of a word, for messages. */
-    static String describe(final long word)
-    {
-        return LeaseState.toString(word);
-    }
 }
