@@ -23,11 +23,14 @@ public final class Producer extends AttachedHandle
     private final IdleStrategy idleStrategy = new BackoffIdleStrategy();
     /** Every Claim this producer has wrapped: close aborts those still open, so no claim outlives its producer. */
     private final java.util.ArrayList<Claim> claims = new java.util.ArrayList<>(2);
+    /** Per lane, the Full Epoch this producer's last search of a full lane ended with (LaneRing.tryClaim). */
+    private final long[] fullEpochsSeen;
 
     Producer(final IpcQueue queue, final int row)
     {
         super(queue, row);
         this.maxPayloadLength = queue.maxPayloadLength();
+        this.fullEpochsSeen = new long[queue.lanes()];
     }
 
     /**
@@ -70,7 +73,7 @@ public final class Producer extends AttachedHandle
         checkOpen();
         final LaneRing ring = queue.lane(lane);
         checkLength(length);
-        final long position = ring.tryClaim(holder);
+        final long position = ring.tryClaim(holder, fullEpochsSeen);
         if (position < 0)
         {
             return position == LaneRing.FULL ? SendResult.FULL : SendResult.SEALED;
@@ -148,7 +151,7 @@ public final class Producer extends AttachedHandle
         checkOpen();
         final LaneRing ring = queue.lane(lane);
         checkLength(length);
-        final long position = ring.tryClaim(holder);
+        final long position = ring.tryClaim(holder, fullEpochsSeen);
         if (position < 0)
         {
             return refused(position);

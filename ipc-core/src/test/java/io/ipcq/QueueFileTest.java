@@ -310,11 +310,11 @@ class QueueFileTest
     }
 
     @Test
-    void open_rejectsLayoutVersion2() throws IOException
+    void open_rejectsANewerLayoutVersion() throws IOException
     {
         final Path path = createQueue();
-        writeInt(path, LAYOUT_VERSION_OFFSET, 2);
-        assertCorrupt(path, "layout version 2", "version " + LAYOUT_VERSION);
+        writeInt(path, LAYOUT_VERSION_OFFSET, LAYOUT_VERSION + 1);
+        assertCorrupt(path, "layout version " + (LAYOUT_VERSION + 1), "version " + LAYOUT_VERSION);
     }
 
     @Test

@@ -74,17 +74,53 @@ final class QueueModel
             this.deadLetters = deadLetters;
         }
 
-        /** The slot the next position needs still holds the message of the previous lap. */
+        /** Capacity counts messages: full when every slot holds one not yet acked. */
         boolean isFull()
         {
-            return live.containsKey(tail - capacity);
+            return live.size() >= capacity;
+        }
+
+        /**
+         * @return the position the next claim gets: producers step over positions whose slot still holds a message
+         * (one position per slot, position mod capacity).
+         */
+        long nextPosition()
+        {
+            if (isFull())
+            {
+                return tail;
+            }
+            long position = tail;
+            while (holdsMessage(position))
+            {
+                position++;
+            }
+            return position;
+        }
+
+        boolean skipsOnNextClaim()
+        {
+            return nextPosition() != tail;
+        }
+
+        private boolean holdsMessage(final long position)
+        {
+            for (final long held : live.keySet())
+            {
+                if (((held - position) % capacity) == 0)
+                {
+                    return true;
+                }
+            }
+            return false;
         }
 
         Message add(final long id, final byte[] payload, final int deliveries)
         {
-            final Message message = new Message(this, tail, id, payload, deliveries);
-            live.put(tail, message);
-            tail++;
+            final long position = nextPosition();
+            final Message message = new Message(this, position, id, payload, deliveries);
+            live.put(position, message);
+            tail = position + 1;
             return message;
         }
 
@@ -223,7 +259,7 @@ final class QueueModel
             return refused;
         }
         final Ring ring = lanes[lane];
-        final long id = ((long)lane << 56) | ring.tail;
+        final long id = ((long)lane << 56) | ring.nextPosition();
         ring.add(id, payload, 0);
         sentIds.add(id);
         counters[CounterIndex.SENT]++;
@@ -238,7 +274,7 @@ final class QueueModel
         {
             return refused;
         }
-        lanes[lane].tail++;
+        lanes[lane].tail = lanes[lane].nextPosition() + 1;
         return SendResult.OK;
     }
 

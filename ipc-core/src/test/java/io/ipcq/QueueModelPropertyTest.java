@@ -90,6 +90,7 @@ class QueueModelPropertyTest
         // Lower bounds at about half of what the generator reaches: a change that starves a corner fails here.
         coverage(Event.FULL, 15);
         coverage(Event.WRAPPED, 12);
+        coverage(Event.SKIPPED, 5);
         coverage(Event.REDELIVERED, 25);
         coverage(Event.EXPIRED, 12);
         coverage(Event.DEAD_LETTERED, 25);
@@ -238,6 +239,7 @@ class QueueModelPropertyTest
     {
         FULL("a send answered FULL"),
         WRAPPED("a lane wrapped around"),
+        SKIPPED("a send skipped a slot still holding a message"),
         REDELIVERED("a message was redelivered"),
         EXPIRED("a sweep revoked a lease"),
         DEAD_LETTERED("a message was dead-lettered"),
@@ -546,6 +548,7 @@ class QueueModelPropertyTest
             }
             final byte[] payload = nextPayload(length);
             final long id = nextId(lane);
+            noteSkip(lane);
             final SendResult expected = model.send(lane, payload);
             final SendResult actual = producer.trySend(lane, payload);
             same("send result", expected, actual);
@@ -557,6 +560,7 @@ class QueueModelPropertyTest
         {
             final byte[] payload = nextPayload(length);
             final long id = nextId(lane);
+            noteSkip(lane);
             final SendResult expected = commit ? model.send(lane, payload) : model.claimAndAbort(lane);
             final SendResult actual = producer.tryClaim(lane, length, claim);
             same("claim result", expected, actual);
@@ -575,6 +579,14 @@ class QueueModelPropertyTest
             }
             claim.abort();
             return "OK, aborted " + idText(id);
+        }
+
+        private void noteSkip(final int lane)
+        {
+            if (!model.lanes[lane].isFull() && model.lanes[lane].skipsOnNextClaim())
+            {
+                events.add(Event.SKIPPED);
+            }
         }
 
         private void sent(final int lane, final SendResult result)
@@ -875,7 +887,7 @@ class QueueModelPropertyTest
 
         private long nextId(final int lane)
         {
-            return ((long)lane << 56) | model.lanes[lane].tail;
+            return ((long)lane << 56) | model.lanes[lane].nextPosition();
         }
 
         private static String where(final QueueModel.Message message)

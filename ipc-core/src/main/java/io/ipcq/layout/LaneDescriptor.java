@@ -27,10 +27,18 @@ package io.ipcq.layout;
  *  |   Requeue Count (bumped after each requeue)                   |  384
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |                     120 bytes padding                        ...
+ *  |   Full Epoch (odd: a producer found no free slot; see below)  |  392
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                     112 bytes padding                        ...
  *  +---------------------------------------------------------------+
  * </pre>
  * S: bit 63 of the tail, set once by seal; no claim succeeds after it.
+ * <p>
+ * Full Epoch: a producer that must look past the slot at the tail (it holds an unacked message) makes the epoch odd
+ * before it searches the ring for a free slot; whoever frees a slot afterwards makes it even again. While the epoch is
+ * the odd value a producer's own search ended with, nothing was freed since and the lane is still full: that
+ * producer answers FULL without searching again. Both words of the line are read often and written rarely.
  */
 public final class LaneDescriptor
 {
@@ -38,6 +46,7 @@ public final class LaneDescriptor
     public static final int LEASE_CURSOR_OFFSET = 128;
     public static final int HEAD_OFFSET = 256;
     public static final int REQUEUE_COUNT_OFFSET = 384;
+    public static final int FULL_EPOCH_OFFSET = 392;
     public static final int LANE_DESCRIPTOR_LENGTH = 512;
 
     /** Set in the tail by seal: claims fail from then on. */

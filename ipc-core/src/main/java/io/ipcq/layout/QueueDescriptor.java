@@ -97,8 +97,8 @@ public final class QueueDescriptor
 {
     /** "IPCQFILE" read as a little-endian long. */
     public static final long MAGIC = 0x454C494651435049L;
-    /** Bumped on any incompatible change of the layout. */
-    public static final int LAYOUT_VERSION = 1;
+    /** Bumped on any incompatible change of the layout (2: skipped slots, the Position word and the Full Epoch). */
+    public static final int LAYOUT_VERSION = 2;
 
     public static final int MAX_LANES = 16;
     public static final int MIN_CAPACITY = 2;

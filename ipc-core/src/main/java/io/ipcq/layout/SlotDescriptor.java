@@ -24,6 +24,9 @@ package io.ipcq.layout;
  *  +---------------------------------------------------------------+
  *  |                       Payload Length                          |  36
  *  +---------------------------------------------------------------+
+ *  |   Position (of the message this slot holds, set at claim)     |  40
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
  *  |                     Reserved to 64                           ...
  *  +---------------------------------------------------------------+
  *  |                      Payload (max payload, padded to 64)     ...
@@ -34,6 +37,10 @@ package io.ipcq.layout;
  *   <li>{@code p}: free for the producer that claims p (also: claimed by it, not yet committed);</li>
  *   <li>{@code p + 1}: committed; the lease-state word says where the message is in its life;</li>
  *   <li>{@code p + capacity}: freed (acked, dead-lettered or a tombstone): free for position p + capacity.</li>
+ *   <li>{@code SKIPPED_BIT | (s + 1)}, bit 63 set: still holds the committed message at the Position word, and a
+ *   producer passed this slot by at position s (and every earlier position of this slot's laps since the message's
+ *   own). Producers step over a slot whose message is still unacked instead of answering FULL, so one long-held
+ *   lease never blocks its lane. Freeing such a slot moves the sequence on to s + capacity.</li>
  * </ul>
  * The lease-state word (offset 8, one long so one CAS changes state, holder and generation together) is
  * described in {@link LeaseState}. Every change of it adds one to the generation.
@@ -46,10 +53,14 @@ public final class SlotDescriptor
     public static final int MESSAGE_ID_OFFSET = 24;
     public static final int DELIVERY_COUNT_OFFSET = 32;
     public static final int PAYLOAD_LENGTH_OFFSET = 36;
+    public static final int POSITION_OFFSET = 40;
     public static final int SLOT_HEADER_LENGTH = 64;
     public static final int PAYLOAD_OFFSET = SLOT_HEADER_LENGTH;
 
     public static final int SLOT_ALIGNMENT = 64;
+
+    /** Bit 63 of a sequence: the slot still holds its message and producers have skipped it (see above). */
+    public static final long SKIPPED_BIT = 1L << 63;
 
     /** Deadline words carry the deadline in their low 40 bits: about 34 years of milliseconds. */
     public static final int DEADLINE_BITS = 40;
@@ -96,5 +107,32 @@ public final class SlotDescriptor
     public static long deadlineSinceCreated(final long deadlineWord)
     {
         return deadlineWord & DEADLINE_MASK;
+    }
+
+    /**
+     * @param sequence a sequence word.
+     * @return true if it says: the message at the Position word is still here and later positions skipped it.
+     */
+    public static boolean isSkipped(final long sequence)
+    {
+        return sequence < 0;
+    }
+
+    /**
+     * @param sequence a sequence word with {@link #SKIPPED_BIT} set.
+     * @return the last position that skipped the slot.
+     */
+    public static long lastSkippedPosition(final long sequence)
+    {
+        return (sequence & ~SKIPPED_BIT) - 1;
+    }
+
+    /**
+     * @param lastSkipped the position a producer steps over.
+     * @return the sequence that says so.
+     */
+    public static long skippedSequence(final long lastSkipped)
+    {
+        return SKIPPED_BIT | (lastSkipped + 1);
     }
 }

@@ -142,10 +142,12 @@ public final class LeaseSweeper
     {
         final long tail = ring.tailPosition();
         boolean sawRequeued = false;
-        for (long position = ring.advanceHead(tail); position < tail; position++)
+        // At most one lap: a message older than that sits in a slot of this lap, skipped, and is found there.
+        for (long position = Math.max(ring.advanceHead(tail), tail - ring.capacity()); position < tail; position++)
         {
             final long sequence = ring.sequence(position);
-            if (sequence != position && sequence != position + 1)
+            final long held = sequence == position ? position : ring.heldPosition(position, sequence);
+            if (held == LaneRing.NONE)
             {
                 continue;
             }
@@ -181,7 +183,7 @@ public final class LeaseSweeper
                 case LEASED:
                     if (verdict.isDead(holder(word)))
                     {
-                        final int result = ring.requeueOrDeadLetter(position, word, maxDeliveries, deadLetters, holder);
+                        final int result = ring.requeueOrDeadLetter(held, word, maxDeliveries, deadLetters, holder);
                         if (result != LaneRing.FENCED)
                         {
                             totals[REVOKED_DEAD]++;
@@ -189,9 +191,9 @@ public final class LeaseSweeper
                             sawRequeued |= result == LaneRing.REQUEUED_OK;
                         }
                     }
-                    else if (ring.claimExpiry(position, word, now))
+                    else if (ring.claimExpiry(held, word, now))
                     {
-                        final int result = ring.requeueOrDeadLetter(position, word, maxDeliveries, deadLetters, holder);
+                        final int result = ring.requeueOrDeadLetter(held, word, maxDeliveries, deadLetters, holder);
                         if (result != LaneRing.FENCED)
                         {
                             totals[EXPIRED]++;
@@ -202,14 +204,14 @@ public final class LeaseSweeper
                     break;
 
                 case DEAD_LETTERING:
-                    if (verdict.isGone(holder(word)) && ring.parkAbandonedMove(position, word))
+                    if (verdict.isGone(holder(word)) && ring.parkAbandonedMove(held, word))
                     {
-                        tally(ring.retryParked(position, ring.leaseStateWord(position), deadLetters, holder), totals);
+                        tally(ring.retryParked(held, ring.leaseStateWord(held), deadLetters, holder), totals);
                     }
                     break;
 
                 case PARKED:
-                    tally(ring.retryParked(position, word, deadLetters, holder), totals);
+                    tally(ring.retryParked(held, word, deadLetters, holder), totals);
                     break;
 
                 case REQUEUED:
@@ -220,7 +222,7 @@ public final class LeaseSweeper
                 case FREE:
                     // Freed (acked or dead-lettered) up to the sequence store: move the sequence on, or the lane
                     // answers FULL when it comes round to this slot, and the head never passes it.
-                    ring.completeFree(position);
+                    ring.completeFree(held, sequence);
                     break;
 
                 default:
@@ -231,6 +233,8 @@ public final class LeaseSweeper
         {
             ring.bumpRequeueCount();
         }
+        // A freer that died between its sequence CAS and its wake-up would leave producers answering FULL.
+        ring.wakeFullProducers();
     }
 
     private void repairIfStalled(

@@ -15,7 +15,10 @@ import static io.ipcq.layout.SlotDescriptor.*;
  * lease-state words. Stateless apart from the geometry, so one instance serves every thread of a process.
  * <p>
  * Producers claim positions in order (Vyukov: a slot is claimable for position p when its sequence is p), write
- * in place, and commit by storing state READY then sequence p + 1 with release. Consumers take the position at
+ * in place, and commit by storing state READY then sequence p + 1 with release. A producer that comes round to a
+ * slot still holding an unacked message skips that position (marks the slot's sequence, see
+ * {@link SlotDescriptor#SKIPPED_BIT}) and claims the next free slot, so capacity counts messages, not positions:
+ * the lane is FULL only when every slot holds one. Consumers take the position at
  * the lease cursor by CAS on the slot's lease-state word (READY to LEASED), then help the cursor on; a message
  * released or expired goes back to REQUEUED in place and is found by a scan of [head, cursor) that consumers run
  * only when the lane's requeue count has moved. An ack frees the slot: state FREE, then sequence p + capacity.
@@ -26,12 +29,15 @@ import static io.ipcq.layout.SlotDescriptor.*;
  */
 public final class LaneRing
 {
-    /** {@link #tryClaim} answer: the slot at the tail still holds an unacked message of the previous lap. */
+    /** {@link #tryClaim} answer: every slot holds an unacked message (or the way to a free one is blocked by a claim
+     * not yet committed). */
     public static final long FULL = -1;
     /** {@link #tryClaim} answer: the queue is sealed. */
     public static final long SEALED = -2;
     /** No message to lease. */
     public static final long NONE = -1;
+    /** Internal answer of the slow claim path: the ring changed under the search, read the tail again. */
+    private static final long RETRY = -3;
 
     /** Answers of {@link #requeueOrDeadLetter}. */
     public static final int REQUEUED_OK = 1;
@@ -45,6 +51,7 @@ public final class LaneRing
     private final int cursorOffset;
     private final int headOffset;
     private final int requeueCountOffset;
+    private final int fullEpochOffset;
     private final int ringOffset;
     private final int capacity;
     private final int mask;
@@ -78,6 +85,7 @@ public final class LaneRing
         this.cursorOffset = laneOffset + LaneDescriptor.LEASE_CURSOR_OFFSET;
         this.headOffset = laneOffset + LaneDescriptor.HEAD_OFFSET;
         this.requeueCountOffset = laneOffset + LaneDescriptor.REQUEUE_COUNT_OFFSET;
+        this.fullEpochOffset = laneOffset + LaneDescriptor.FULL_EPOCH_OFFSET;
         this.ringOffset = Math.toIntExact(ringOffset);
         this.capacity = capacity;
         this.mask = capacity - 1;
@@ -130,12 +138,28 @@ public final class LaneRing
     // ---------------------------------------------------------------------------------------------------------
 
     /**
-     * Claims the next position for a producer and marks its slot CLAIMED by {@code holder}.
+     * Claims the next position for a producer and marks its slot CLAIMED by {@code holder}, searching the ring every
+     * time the lane is full (for callers that keep no memory between claims, such as a dead-letter move).
      *
      * @param holder the producer's participant index + 1.
      * @return the position, or {@link #FULL} or {@link #SEALED}.
      */
     public long tryClaim(final int holder)
+    {
+        return tryClaim(holder, null);
+    }
+
+    /**
+     * Claims the next position for a producer and marks its slot CLAIMED by {@code holder}. Positions whose slot still
+     * holds an unacked message are skipped; FULL means no slot is free.
+     *
+     * @param holder         the producer's participant index + 1.
+     * @param fullEpochsSeen the caller's memory of the Full Epoch its last search ended with, per ring index (or
+     *                       null): while the epoch still has that value nothing was freed, and FULL is answered
+     *                       without searching the ring again.
+     * @return the position, or {@link #FULL} or {@link #SEALED}.
+     */
+    public long tryClaim(final int holder, final long[] fullEpochsSeen)
     {
         final AtomicBuffer buffer = this.buffer;
         while (true)
@@ -163,6 +187,7 @@ public final class LaneRing
                     if (state(free) == FREE &&
                         buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, free, next(free, CLAIMED, holder)))
                     {
+                        buffer.putLong(slot + POSITION_OFFSET, tail);
                         buffer.putLong(slot + MESSAGE_ID_OFFSET, messageId(tail));
                         buffer.putInt(slot + DELIVERY_COUNT_OFFSET, 0);
                         if (CrashPoint.ENABLED)
@@ -174,12 +199,116 @@ public final class LaneRing
                     continue;
                 }
             }
-            else if (sequence < tail)
+            else if (isTaken(sequence, tail))
+            {
+                // Claimed or skipped already, the tail not moved on yet (a skipper marks first): help it on.
+                buffer.compareAndSetLong(tailOffset, tail, tail + 1);
+            }
+            else if (holdsCommittedMessage(sequence, tail))
+            {
+                final long answer = claimPastHeldSlots(tail, fullEpochsSeen);
+                if (answer != RETRY)
+                {
+                    return answer;
+                }
+            }
+            else
+            {
+                // A claim of an earlier lap not committed yet (or being repaired): nothing passes it.
+                return FULL;
+            }
+        }
+    }
+
+    /**
+     * @param sequence the sequence of the slot of {@code tail}.
+     * @param tail     the tail read.
+     * @return true if position {@code tail} has been claimed or skipped already.
+     */
+    private static boolean isTaken(final long sequence, final long tail)
+    {
+        return isSkipped(sequence) ? lastSkippedPosition(sequence) >= tail : sequence > tail;
+    }
+
+    /**
+     * @param sequence the sequence of the slot of {@code position}, not free for it and not past it.
+     * @param position a position.
+     * @return true if the slot holds a committed message of an earlier lap, which {@code position} may skip.
+     */
+    private boolean holdsCommittedMessage(final long sequence, final long position)
+    {
+        return isSkipped(sequence) || ((sequence - 1 - position) & mask) == 0;
+    }
+
+    /**
+     * The slow path of a claim: the slot at the tail holds an unacked message. Searches forward for the first slot
+     * free for its position, stepping only over slots that hold committed messages; if there is one, skips every
+     * position before it (each: mark the slot, then move the tail), and the caller claims it as usual.
+     *
+     * @return {@link #FULL}, or {@link #RETRY} to read the tail again.
+     */
+    private long claimPastHeldSlots(final long tail, final long[] fullEpochsSeen)
+    {
+        final AtomicBuffer buffer = this.buffer;
+        final long epoch = buffer.getLongVolatile(fullEpochOffset);
+        final boolean odd = (epoch & 1) != 0;
+        if (odd && fullEpochsSeen != null && fullEpochsSeen[lane] == epoch)
+        {
+            return FULL;
+        }
+        // Odd before the search (a full fence): a slot freed after this point makes it even again, one freed before
+        // it is seen by the search. So a search that ends FULL may remember this odd value.
+        if (!odd && !buffer.compareAndSetLong(fullEpochOffset, epoch, epoch + 1))
+        {
+            return RETRY;
+        }
+        final long announced = odd ? epoch : epoch + 1;
+        final long limit = tail + capacity;
+        long target = tail + 1;
+        for (; target < limit; target++)
+        {
+            final long sequence = buffer.getLongVolatile(slotOffset(target) + SEQUENCE_OFFSET);
+            if (sequence == target)
+            {
+                break;
+            }
+            if (isTaken(sequence, target))
+            {
+                return RETRY;
+            }
+            if (!holdsCommittedMessage(sequence, target))
             {
                 return FULL;
             }
-            // else another producer claimed this position first: read the tail again.
         }
+        if (target == limit)
+        {
+            if (fullEpochsSeen != null)
+            {
+                fullEpochsSeen[lane] = announced;
+            }
+            return FULL;
+        }
+        for (long position = tail; position < target; position++)
+        {
+            final int slot = slotOffset(position);
+            final long sequence = buffer.getLongVolatile(slot + SEQUENCE_OFFSET);
+            if (isTaken(sequence, position) || !holdsCommittedMessage(sequence, position) ||
+                !buffer.compareAndSetLong(slot + SEQUENCE_OFFSET, sequence, skippedSequence(position)))
+            {
+                return RETRY;
+            }
+            if (CrashPoint.ENABLED)
+            {
+                CrashPoint.SKIP_AFTER_MARK.reached();
+            }
+            if (!buffer.compareAndSetLong(tailOffset, position, position + 1) &&
+                buffer.getLongVolatile(tailOffset) != position + 1)
+            {
+                return RETRY;
+            }
+        }
+        return RETRY;
     }
 
     /**
@@ -234,7 +363,7 @@ public final class LaneRing
         final long freeWord = next(observed, FREE, NO_HOLDER);
         if (buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, observed, freeWord))
         {
-            buffer.compareAndSetLong(slot + SEQUENCE_OFFSET, position, position + capacity);
+            finishFree(slot, position, position);
             return true;
         }
         return false;
@@ -257,12 +386,64 @@ public final class LaneRing
      * Finishes a free (ack, dead-letter move) whose owner stopped between the FREE word and the sequence store:
      * moves the sequence on to the next lap. The owner's own sequence CAS fails once this succeeded.
      *
-     * @param position position of a slot observed FREE with sequence == position + 1.
+     * @param position position of the message of a slot observed FREE.
+     * @param sequence the sequence observed with it: position + 1, or skipped.
      * @return true if this call finished it.
      */
-    public boolean completeFree(final long position)
+    public boolean completeFree(final long position, final long sequence)
     {
-        return buffer.compareAndSetLong(slotOffset(position) + SEQUENCE_OFFSET, position + 1, position + capacity);
+        return finishFree(slotOffset(position), position, sequence);
+    }
+
+    /**
+     * The last step of every free (ack, abort, dead-letter move, repair): moves the slot's sequence on to the next
+     * position it serves, position + capacity, or past the last position that skipped it. A CAS from the value
+     * expected, so that whoever finishes first wins and a late owner changes nothing; then wakes producers that found
+     * the lane full.
+     *
+     * @param slot     the slot's offset.
+     * @param position the position of the message (or claim) freed.
+     * @param expected the sequence it is expected to have: position + 1 (committed), or position (claim only).
+     * @return true if this call moved it.
+     */
+    private boolean finishFree(final int slot, final long position, final long expected)
+    {
+        final AtomicBuffer buffer = this.buffer;
+        long sequence = expected;
+        while (true)
+        {
+            final long next = isSkipped(sequence) ? lastSkippedPosition(sequence) + capacity : position + capacity;
+            if (buffer.compareAndSetLong(slot + SEQUENCE_OFFSET, sequence, next))
+            {
+                wakeFullProducers();
+                return true;
+            }
+            sequence = buffer.getLongVolatile(slot + SEQUENCE_OFFSET);
+            // Skipped meanwhile: move past the skips. Anything else: another thread finished this free.
+            if (!isSkipped(sequence) || buffer.getLong(slot + POSITION_OFFSET) != position)
+            {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Makes an odd Full Epoch even: producers that found the lane full search again. Called after every free (the
+     * sequence CAS before it is the fence that pairs with the producer's), and by each reaper pass, for a freer that
+     * died between its sequence CAS and this.
+     */
+    public void wakeFullProducers()
+    {
+        final long epoch = buffer.getLongVolatile(fullEpochOffset);
+        if ((epoch & 1) != 0)
+        {
+            buffer.compareAndSetLong(fullEpochOffset, epoch, epoch + 1);
+        }
+    }
+
+    public long fullEpoch()
+    {
+        return buffer.getLongVolatile(fullEpochOffset);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -284,17 +465,31 @@ public final class LaneRing
         {
             final long cursor = buffer.getLongVolatile(cursorOffset);
             final int slot = slotOffset(cursor);
-            final long committed = cursor + 1;
             final long sequence = buffer.getLongVolatile(slot + SEQUENCE_OFFSET);
-            if (sequence < committed)
+            final boolean committedHere;
+            if (isSkipped(sequence))
             {
-                return false;
+                // The slot holds the message at its Position word, and producers skipped it up to some position.
+                final long held = buffer.getLong(slot + POSITION_OFFSET);
+                if (held != cursor && lastSkippedPosition(sequence) < cursor)
+                {
+                    return false;
+                }
+                committedHere = held == cursor;
             }
-            if (sequence == committed)
+            else
+            {
+                if (sequence <= cursor)
+                {
+                    return false;
+                }
+                committedHere = sequence == cursor + 1;
+            }
+            if (committedHere)
             {
                 final long word = buffer.getLongVolatile(slot + LEASE_STATE_OFFSET);
-                // Sequence read on both sides of the state: the word belongs to this position's lap.
-                if (buffer.getLongVolatile(slot + SEQUENCE_OFFSET) != committed)
+                // Sequence read on both sides of the state: the word belongs to this position's message.
+                if (buffer.getLongVolatile(slot + SEQUENCE_OFFSET) != sequence)
                 {
                     continue;
                 }
@@ -320,7 +515,7 @@ public final class LaneRing
                     continue;
                 }
             }
-            // Delivered already, or freed and perhaps reused: this position needs no first delivery.
+            // Delivered already, skipped, or freed and perhaps reused: this position needs no first delivery.
             buffer.compareAndSetLong(cursorOffset, cursor, cursor + 1);
         }
     }
@@ -336,33 +531,92 @@ public final class LaneRing
     public boolean tryLeaseRequeued(final int holder, final SlotLease lease, final long leaseTimeoutMs)
     {
         final AtomicBuffer buffer = this.buffer;
-        final long cursor = buffer.getLongVolatile(cursorOffset);
-        for (long position = advanceHead(cursor); position < cursor; position++)
+        while (true)
         {
-            final int slot = slotOffset(position);
-            final long committed = position + 1;
-            if (buffer.getLongVolatile(slot + SEQUENCE_OFFSET) != committed)
+            final long cursor = buffer.getLongVolatile(cursorOffset);
+            final long head = advanceHead(cursor);
+            // At most one lap: a message older than that sits in a slot of this lap, skipped, and is found there.
+            final long from = Math.max(head, cursor - capacity);
+            // From the head, slots are met in the order of their messages' positions: the first REQUEUED is the
+            // oldest. Past a lap, an older message may sit further on: look at every slot, then take the oldest.
+            final boolean inOrder = from == head;
+            long oldest = Long.MAX_VALUE;
+            int oldestSlot = 0;
+            long oldestSequence = 0;
+            long oldestWord = 0;
+            for (long position = from; position < cursor; position++)
             {
-                continue;
+                final int slot = slotOffset(position);
+                final long sequence = buffer.getLongVolatile(slot + SEQUENCE_OFFSET);
+                final long held = heldPosition(slot, position, sequence);
+                if (held == NONE || held >= oldest)
+                {
+                    continue;
+                }
+                final long word = buffer.getLongVolatile(slot + LEASE_STATE_OFFSET);
+                if (state(word) != REQUEUED || buffer.getLongVolatile(slot + SEQUENCE_OFFSET) != sequence)
+                {
+                    continue;
+                }
+                oldest = held;
+                oldestSlot = slot;
+                oldestSequence = sequence;
+                oldestWord = word;
+                if (inOrder)
+                {
+                    break;
+                }
             }
-            final long word = buffer.getLongVolatile(slot + LEASE_STATE_OFFSET);
-            if (state(word) != REQUEUED || buffer.getLongVolatile(slot + SEQUENCE_OFFSET) != committed)
+            if (oldest == Long.MAX_VALUE)
             {
-                continue;
+                return false;
             }
-            final long priorDeadline = buffer.getLongVolatile(slot + DEADLINE_OFFSET);
-            final long leased = next(word, LEASED, holder);
-            if (buffer.compareAndSetLong(slot + LEASE_STATE_OFFSET, word, leased))
+            final long priorDeadline = buffer.getLongVolatile(oldestSlot + DEADLINE_OFFSET);
+            final long leased = next(oldestWord, LEASED, holder);
+            if (buffer.getLongVolatile(oldestSlot + SEQUENCE_OFFSET) == oldestSequence &&
+                buffer.compareAndSetLong(oldestSlot + LEASE_STATE_OFFSET, oldestWord, leased))
             {
                 if (CrashPoint.ENABLED)
                 {
                     CrashPoint.LEASE_AFTER_STATE_CAS.reached();
                 }
-                completeLease(lease, slot, position, leased, priorDeadline, leaseTimeoutMs);
+                completeLease(lease, oldestSlot, oldest, leased, priorDeadline, leaseTimeoutMs);
                 return true;
             }
+            // Taken by another consumer (or revoked and requeued again) meanwhile: look again.
         }
-        return false;
+    }
+
+    /**
+     * @param slot     offset of the slot of {@code position}.
+     * @param position a position below the tail.
+     * @param sequence the slot's sequence, just read.
+     * @return the position of the committed message the slot holds, if that is {@code position} or, skipped, an
+     * earlier one; else {@link #NONE} (free, claimed, or holding a later message).
+     */
+    private long heldPosition(final int slot, final long position, final long sequence)
+    {
+        if (sequence == position + 1)
+        {
+            return position;
+        }
+        if (isSkipped(sequence))
+        {
+            final long held = buffer.getLong(slot + POSITION_OFFSET);
+            return held <= position ? held : NONE;
+        }
+        return NONE;
+    }
+
+    /**
+     * @param position a position below the tail.
+     * @param sequence the sequence of its slot, just read.
+     * @return the position of the committed message the slot holds (see {@link #heldPosition(int, long, long)}),
+     * or {@link #NONE}.
+     */
+    public long heldPosition(final long position, final long sequence)
+    {
+        return heldPosition(slotOffset(position), position, sequence);
     }
 
     private void completeLease(
@@ -444,7 +698,7 @@ public final class LaneRing
             CrashPoint.ACK_AFTER_STATE_CAS.reached();
         }
         // A CAS, not a store: a reaper may have finished this free already (completeFree) and the slot moved on.
-        buffer.compareAndSetLong(slot + SEQUENCE_OFFSET, lease.position + 1, lease.position + capacity);
+        finishFree(slot, lease.position, lease.position + 1);
         if (CrashPoint.ENABLED)
         {
             CrashPoint.ACK_AFTER_SEQUENCE.reached();
@@ -575,7 +829,7 @@ public final class LaneRing
     private void free(final int slot, final long position, final long sequence, final long owned)
     {
         buffer.putLongRelease(slot + LEASE_STATE_OFFSET, next(owned, FREE, NO_HOLDER));
-        buffer.compareAndSetLong(slot + SEQUENCE_OFFSET, sequence, position + capacity);
+        finishFree(slot, position, sequence);
     }
 
     /**
@@ -697,7 +951,7 @@ public final class LaneRing
     {
         final AtomicBuffer buffer = this.buffer;
         long head = buffer.getLongVolatile(headOffset);
-        while (head < limit && buffer.getLongVolatile(slotOffset(head) + SEQUENCE_OFFSET) >= head + capacity)
+        while (head < limit && isPassed(head))
         {
             if (buffer.compareAndSetLong(headOffset, head, head + 1))
             {
@@ -709,6 +963,17 @@ public final class LaneRing
             }
         }
         return head;
+    }
+
+    /**
+     * @param position a position below the tail.
+     * @return true if it is freed or was skipped: its slot serves a later position now, or holds a later message.
+     */
+    private boolean isPassed(final long position)
+    {
+        final int slot = slotOffset(position);
+        final long sequence = buffer.getLongVolatile(slot + SEQUENCE_OFFSET);
+        return isSkipped(sequence) ? buffer.getLong(slot + POSITION_OFFSET) > position : sequence >= position + capacity;
     }
 
     /**

@@ -293,7 +293,7 @@ class CliCommandTest
         DIRECTORY("inspect", "not a regular file"),
         TEXT_FILE_NOT_DELETED("delete", "not an ipcq queue"),
         WRONG_MAGIC("inspect", "magic is 0x"),
-        NEWER_LAYOUT_VERSION("recv", "layout version 2"),
+        NEWER_LAYOUT_VERSION("recv", "layout version " + (QueueDescriptor.LAYOUT_VERSION + 1)),
         UNFINISHED_CREATE("inspect", "not ready"),
         TRUNCATED("seal", "is truncated"),
         TRUNCATED_INSPECTED("inspect", "is truncated"),
@@ -365,7 +365,7 @@ class CliCommandTest
                 putInt(path, QueueDescriptor.MAGIC_OFFSET, 0x4b4e554a);
                 break;
             case NEWER_LAYOUT_VERSION:
-                putInt(path, QueueDescriptor.LAYOUT_VERSION_OFFSET, 2);
+                putInt(path, QueueDescriptor.LAYOUT_VERSION_OFFSET, QueueDescriptor.LAYOUT_VERSION + 1);
                 break;
             case UNFINISHED_CREATE:
                 putInt(path, QueueDescriptor.LAYOUT_VERSION_OFFSET, 0);
