@@ -7,7 +7,10 @@ import io.ipcq.ring.QueueClock;
 import org.agrona.concurrent.AtomicBuffer;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 import static io.ipcq.layout.LeaseState.*;
 
@@ -141,92 +144,34 @@ public final class LeaseSweeper
         final Map<StalledClaim, Long> seenThisPass)
     {
         final long tail = ring.tailPosition();
-        boolean sawRequeued = false;
+        final long head = ring.advanceHead(tail);
         // At most one lap: a message older than that sits in a slot of this lap, skipped, and is found there.
-        for (long position = Math.max(ring.advanceHead(tail), tail - ring.capacity()); position < tail; position++)
+        final long from = Math.max(head, tail - ring.capacity());
+        boolean sawRequeued = false;
+        final TreeMap<Long, Long> older = new TreeMap<>();
+        if (from > head)
         {
-            final long sequence = ring.sequence(position);
-            final long held = sequence == position ? position : ring.heldPosition(position, sequence);
-            if (held == LaneRing.NONE)
+            // Messages older than a lap are met out of their order: handle them first, oldest first, as they would
+            // be if the lane had not wrapped (who is dead-lettered first matters when the dead-letter ring fills).
+            for (long position = from; position < tail; position++)
             {
-                continue;
-            }
-            final long word = ring.leaseStateWord(position);
-            if (ring.sequence(position) != sequence)
-            {
-                continue;
-            }
-            final int state = state(word);
-            if (sequence == position)
-            {
-                // Claimed, not committed.
-                if (state == CLAIMED && verdict.isGone(holder(word)))
+                final long held = ring.heldPosition(position, ring.sequence(position));
+                if (held != LaneRing.NONE && held < from)
                 {
-                    if (ring.repairClaim(position, word))
-                    {
-                        totals[REPAIRED_CLAIMS]++;
-                    }
+                    older.put(held, position);
                 }
-                else if (state == FREE)
-                {
-                    repairIfStalled(ring, position, word, seenThisPass, totals);
-                }
-                else if (state == READY)
-                {
-                    // Committed up to the sequence store: publish it (its producer died there, or stalls).
-                    ring.completeCommit(position);
-                }
-                continue;
             }
-            switch (state)
+            for (final long position : older.values())
             {
-                case LEASED:
-                    if (verdict.isDead(holder(word)))
-                    {
-                        final int result = ring.requeueOrDeadLetter(held, word, maxDeliveries, deadLetters, holder);
-                        if (result != LaneRing.FENCED)
-                        {
-                            totals[REVOKED_DEAD]++;
-                            tally(result, totals);
-                            sawRequeued |= result == LaneRing.REQUEUED_OK;
-                        }
-                    }
-                    else if (ring.claimExpiry(held, word, now))
-                    {
-                        final int result = ring.requeueOrDeadLetter(held, word, maxDeliveries, deadLetters, holder);
-                        if (result != LaneRing.FENCED)
-                        {
-                            totals[EXPIRED]++;
-                            tally(result, totals);
-                            sawRequeued |= result == LaneRing.REQUEUED_OK;
-                        }
-                    }
-                    break;
-
-                case DEAD_LETTERING:
-                    if (verdict.isGone(holder(word)) && ring.parkAbandonedMove(held, word))
-                    {
-                        tally(ring.retryParked(held, ring.leaseStateWord(held), deadLetters, holder), totals);
-                    }
-                    break;
-
-                case PARKED:
-                    tally(ring.retryParked(held, word, deadLetters, holder), totals);
-                    break;
-
-                case REQUEUED:
-                    totals[REQUEUED_SEEN]++;
-                    sawRequeued = true;
-                    break;
-
-                case FREE:
-                    // Freed (acked or dead-lettered) up to the sequence store: move the sequence on, or the lane
-                    // answers FULL when it comes round to this slot, and the head never passes it.
-                    ring.completeFree(held, sequence);
-                    break;
-
-                default:
-                    break;
+                sawRequeued |= sweepSlot(ring, position, maxDeliveries, now, totals, verdict, seenThisPass);
+            }
+        }
+        final Set<Long> done = new HashSet<>(older.values());
+        for (long position = from; position < tail; position++)
+        {
+            if (done.isEmpty() || !done.contains(position))
+            {
+                sawRequeued |= sweepSlot(ring, position, maxDeliveries, now, totals, verdict, seenThisPass);
             }
         }
         if (sawRequeued)
@@ -235,6 +180,107 @@ public final class LeaseSweeper
         }
         // A freer that died between its sequence CAS and its wake-up would leave producers answering FULL.
         ring.wakeFullProducers();
+    }
+
+    /**
+     * Looks at the slot of one position and acts on what it holds.
+     *
+     * @return true if it saw (or made) a message waiting for redelivery.
+     */
+    private boolean sweepSlot(
+        final LaneRing ring,
+        final long position,
+        final int maxDeliveries,
+        final long now,
+        final int[] totals,
+        final HolderVerdict verdict,
+        final Map<StalledClaim, Long> seenThisPass)
+    {
+        boolean sawRequeued = false;
+        final long sequence = ring.sequence(position);
+        final long held = sequence == position ? position : ring.heldPosition(position, sequence);
+        if (held == LaneRing.NONE)
+        {
+            return sawRequeued;
+        }
+        final long word = ring.leaseStateWord(position);
+        if (ring.sequence(position) != sequence)
+        {
+            return sawRequeued;
+        }
+        final int state = state(word);
+        if (sequence == position)
+        {
+            // Claimed, not committed.
+            if (state == CLAIMED && verdict.isGone(holder(word)))
+            {
+                if (ring.repairClaim(position, word))
+                {
+                    totals[REPAIRED_CLAIMS]++;
+                }
+            }
+            else if (state == FREE)
+            {
+                repairIfStalled(ring, position, word, seenThisPass, totals);
+            }
+            else if (state == READY)
+            {
+                // Committed up to the sequence store: publish it (its producer died there, or stalls).
+                ring.completeCommit(position);
+            }
+            return sawRequeued;
+        }
+        switch (state)
+        {
+            case LEASED:
+                if (verdict.isDead(holder(word)))
+                {
+                    final int result = ring.requeueOrDeadLetter(held, word, maxDeliveries, deadLetters, holder);
+                    if (result != LaneRing.FENCED)
+                    {
+                        totals[REVOKED_DEAD]++;
+                        tally(result, totals);
+                        sawRequeued |= result == LaneRing.REQUEUED_OK;
+                    }
+                }
+                else if (ring.claimExpiry(held, word, now))
+                {
+                    final int result = ring.requeueOrDeadLetter(held, word, maxDeliveries, deadLetters, holder);
+                    if (result != LaneRing.FENCED)
+                    {
+                        totals[EXPIRED]++;
+                        tally(result, totals);
+                        sawRequeued |= result == LaneRing.REQUEUED_OK;
+                    }
+                }
+                break;
+
+            case DEAD_LETTERING:
+                if (verdict.isGone(holder(word)) && ring.parkAbandonedMove(held, word))
+                {
+                    tally(ring.retryParked(held, ring.leaseStateWord(held), deadLetters, holder), totals);
+                }
+                break;
+
+            case PARKED:
+                tally(ring.retryParked(held, word, deadLetters, holder), totals);
+                break;
+
+            case REQUEUED:
+                totals[REQUEUED_SEEN]++;
+                sawRequeued = true;
+                break;
+
+            case FREE:
+                // Freed (acked or dead-lettered) up to the sequence store: move the sequence on, or the lane
+                // answers FULL when it comes round to this slot, and the head never passes it.
+                ring.completeFree(held, sequence);
+                break;
+
+            default:
+                break;
+        }
+        return sawRequeued;
     }
 
     private void repairIfStalled(
