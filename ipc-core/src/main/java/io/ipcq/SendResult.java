@@ -8,10 +8,10 @@ public enum SendResult
     /** Committed (or, for a claim, claimed: write, then commit or abort). */
     OK,
     /**
-     * No room: the slot this message would take still holds the message sent {@code capacity} positions earlier,
-     * not yet acknowledged (or dead-lettered). A lane whose messages are acked in order is FULL exactly when it holds
-     * {@code capacity} unacked messages; one message leased for long blocks the lane's producers once they come round
-     * to its slot, even if later ones were acked (see docs/protocol.md, "Capacity").
+     * No room: every slot of the lane holds a message not yet acknowledged (or dead-lettered), or a zero-copy claim
+     * not yet committed, a lap back, blocks the way to a free slot until it is committed or aborted (a claim is never
+     * skipped). Capacity counts messages, not positions: a message leased for long takes up its own slot only, and
+     * producers step over it (see docs/protocol.md, "Capacity counts messages").
      */
     FULL,
     /** The queue is sealed: it takes no more messages. */

@@ -2,6 +2,8 @@ package io.ipcq;
 
 import io.ipcq.internal.CrashPoint;
 import io.ipcq.layout.CounterIndex;
+import io.ipcq.layout.SlotDescriptor;
+import io.ipcq.ring.LaneRing;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -63,10 +65,19 @@ class CrashMatrixTest
     static final int CHILD_HOLDS = 5;
     /** Leases this process holds past their deadline in the rows where the child is the reaper. */
     static final int PARENT_HOLDS = 3;
+    /** The skip row: messages this process sends first (one lap less the child's 10 sends that return OK), and the
+     * oldest of them it keeps leased (the rest it acks), so that the child's 11th send comes round to held slots. */
+    static final int SKIP_SETUP = CAPACITY - CHILD_SENDS / 2;
+    static final int SKIP_HELD = 2;
+    static final long SETUP_BASE = 300;
 
+    /**
+     * What the child does: produce, consume, reap; or produce into a lane this process prepared so that the child's
+     * 11th send must skip slots still holding messages this process has leased (SKIPPING_PRODUCER).
+     */
     enum Part
     {
-        PRODUCER, CONSUMER, REAPER
+        PRODUCER, SKIPPING_PRODUCER, CONSUMER, REAPER
     }
 
     /**
@@ -116,6 +127,9 @@ class CrashMatrixTest
             new Row("P4-commit-after-READY", CrashPoint.COMMIT_AFTER_READY, n, Part.PRODUCER, null, 5, 0, 1, false),
             new Row("P5-commit-after-sequence", CrashPoint.COMMIT_AFTER_SEQUENCE, n, Part.PRODUCER, null, 5, 1, 1,
                 false),
+            // Producer child, 11th send: positions 0 and 1 still leased here, the rest of the lap acked, so it skips
+            // them; it halts at its first skip mark (slot of position 0 marked, the tail not moved on).
+            new Row("P6-skip-after-mark", CrashPoint.SKIP_AFTER_MARK, 1, Part.SKIPPING_PRODUCER, null, 5, 0, 0, false),
             // Consumer child: leases 5 (halting in the 4th lease for the lease rows), then acts on them in order and
             // halts in the 3rd action: 2 done, 1 in flight, 2 still held.
             new Row("C1-lease-after-state-CAS", CrashPoint.LEASE_AFTER_STATE_CAS, 4, Part.CONSUMER, "none", 5, 1, 1,
@@ -264,6 +278,32 @@ class CrashMatrixTest
                     assertEquals(row.nth() - 1, mustResolve.size(), "sends that returned OK before the crash");
                     inFlight = (long)(row.nth() - 1);
                 }
+                case SKIPPING_PRODUCER ->
+                {
+                    attachParentHandles();
+                    holdOldestAckRest();
+                    CrashSupport.awaitReaperIs(queue, ProcessHandle.current().pid());
+                    child = ChildJvm.start(row.crashAt(), "produce", path.toString(), Integer.toString(CHILD_SENDS));
+                    if (!crashed())
+                    {
+                        return false;
+                    }
+                    final List<String> sent = child.linesStartingWith("SENT ");
+                    for (final String seq : sent)
+                    {
+                        mustResolve.add(Long.parseLong(seq));
+                    }
+                    assertEquals(CHILD_SENDS / 2, sent.size(), "sends that returned OK before the crash");
+                    inFlight = (long)(CHILD_SENDS / 2);
+                    // The file right after: the slot of position 0 (still holding message 0, leased here) says
+                    // "skipped through position CAPACITY", and the tail still says CAPACITY.
+                    final LaneRing ring = queue.lane(0);
+                    assertEquals(CAPACITY, ring.tailPosition(), "tail not moved on past the marked position");
+                    final long marked = ring.sequence(CAPACITY);
+                    assertEquals(SlotDescriptor.skippedSequence(CAPACITY), marked, "slot 0 marked skipped\n" +
+                        CrashEvidence.dump(path));
+                    assertEquals(0, ring.heldPosition(CAPACITY, marked), "slot 0 still holds position 0's message");
+                }
                 case CONSUMER ->
                 {
                     attachParentHandles();
@@ -333,6 +373,10 @@ class CrashMatrixTest
                     "send after the crash");
                 mustResolve.add(seq);
             }
+            if (row.part() == Part.SKIPPING_PRODUCER)
+            {
+                giveBackSkipped();
+            }
             drain();
             final long recoveredMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashedAtNs);
             for (int i = 0; i < held.size(); i++)
@@ -361,6 +405,55 @@ class CrashMatrixTest
                 (inFlight == null ? "-" : resolutions.getOrDefault(inFlight, 0)) + "x; dead letters " +
                 deadLetterCopies + "; fenced drain acks " + fencedDrainAcks + "; counters " + counters(settled));
             return true;
+        }
+
+        /**
+         * The skip row's lane: a lap less 10 messages sent; the two oldest leased and kept, the others acked. The
+         * child's first 10 sends fill the lap; its 11th comes round to the held slots and must skip them.
+         */
+        private void holdOldestAckRest()
+        {
+            holder = queue.consumer(PARENT_HOLDS);
+            for (long i = 0; i < SKIP_SETUP; i++)
+            {
+                assertEquals(SendResult.OK, producer.trySend(0, payload(SETUP_BASE + i)));
+                mustResolve.add(SETUP_BASE + i);
+            }
+            for (int i = 0; i < SKIP_SETUP; i++)
+            {
+                final Lease lease = holder.tryLease();
+                assertNotNull(lease, "setup lease " + i);
+                final long seq = seqOf(lease);
+                assertEquals(SETUP_BASE + i, seq, "first deliveries in position order");
+                if (i < SKIP_HELD)
+                {
+                    held.add(lease);
+                    heldSeqs.add(seq);
+                }
+                else
+                {
+                    assertTrue(lease.ack());
+                    resolved(seq);
+                }
+            }
+            assertEquals(CAPACITY - SKIP_HELD, queue.stats().free(), "two slots held, the rest free");
+        }
+
+        /**
+         * The messages the crashed producer came round to are still their holder's (the sends after the crash helped
+         * the tail past the first, marked by the child, and skipped the second): the first is acked in place, which
+         * moves its slot on past its last skip; the second is released and must be redelivered, found by the
+         * redelivery scan through its skipped slot.
+         */
+        private void giveBackSkipped()
+        {
+            final LaneRing ring = queue.lane(0);
+            assertTrue(held.get(0).ack(), "ack of a skipped message");
+            resolved(heldSeqs.get(0));
+            assertEquals(2L * CAPACITY, ring.sequence(0), "the acked slot serves the lap after its last skip");
+            assertTrue(held.get(1).release(), "release of a skipped message");
+            held.clear();
+            heldSeqs.clear();
         }
 
         private void attachParentHandles()

@@ -20,8 +20,9 @@ import static io.ipcq.layout.SlotDescriptor.*;
  * {@link SlotDescriptor#SKIPPED_BIT}) and claims the next free slot, so capacity counts messages, not positions:
  * the lane is FULL only when every slot holds one. Consumers take the position at
  * the lease cursor by CAS on the slot's lease-state word (READY to LEASED), then help the cursor on; a message
- * released or expired goes back to REQUEUED in place and is found by a scan of [head, cursor) that consumers run
- * only when the lane's requeue count has moved. An ack frees the slot: state FREE, then sequence p + capacity.
+ * released or expired goes back to REQUEUED in place and is found by a scan of at most one lap,
+ * [max(head, cursor - capacity), cursor), that consumers run only when the lane's requeue count has moved. An ack
+ * frees the slot: state FREE, then sequence p + capacity (or, if producers skipped it, past the last skip).
  * See docs/protocol.md for the state machine and the table of transitions.
  * <p>
  * Accessor names follow Agrona: {@code getLongVolatile} loads with acquire (and more), {@code putLongRelease}
@@ -521,7 +522,8 @@ public final class LaneRing
     }
 
     /**
-     * Leases a message waiting for redelivery, scanning from the head hint to the lease cursor.
+     * Leases the oldest message waiting for redelivery, scanning at most one lap back from the lease cursor (from the
+     * head hint if that is nearer).
      *
      * @param holder     the consumer's participant index + 1.
      * @param lease      filled in on success.

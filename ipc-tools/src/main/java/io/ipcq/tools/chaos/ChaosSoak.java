@@ -635,14 +635,14 @@ public final class ChaosSoak
 
     /**
      * Crash points by role, each with the largest N to draw (the Nth time the step is reached): steps met on every
-     * message get a wide range, rare ones (releases, dead-letter moves, expiries) a narrow one. Consumers also reach
-     * producer-side steps when they copy a message into the dead-letter ring, and any process reaches the sweep's
-     * steps while it is the elected reaper.
+     * message get a wide range, rare ones (skips, releases, dead-letter moves, expiries) a narrow one. Consumers also
+     * reach producer-side steps when they copy a message into the dead-letter ring, and any process reaches the
+     * sweep's steps while it is the elected reaper.
      */
     private static final Object[][] PRODUCER_POINTS = {
         { CrashPoint.CLAIM_AFTER_TAIL_CAS, 2000 }, { CrashPoint.CLAIM_AFTER_CLAIMED, 2000 },
         { CrashPoint.SEND_AFTER_PAYLOAD_WRITE, 2000 }, { CrashPoint.COMMIT_AFTER_READY, 2000 },
-        { CrashPoint.COMMIT_AFTER_SEQUENCE, 2000 } };
+        { CrashPoint.COMMIT_AFTER_SEQUENCE, 2000 }, { CrashPoint.SKIP_AFTER_MARK, 5 } };
     private static final Object[][] CONSUMER_POINTS = {
         { CrashPoint.LEASE_AFTER_STATE_CAS, 2000 }, { CrashPoint.LEASE_AFTER_CURSOR_CAS, 2000 },
         { CrashPoint.LEASE_AFTER_DEADLINE, 2000 }, { CrashPoint.READ_AFTER_PAYLOAD, 2000 },
