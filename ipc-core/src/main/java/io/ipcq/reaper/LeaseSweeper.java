@@ -15,7 +15,8 @@ import java.util.TreeMap;
 import static io.ipcq.layout.LeaseState.*;
 
 /**
- * One pass over every ring's live window [head, tail). Always: revokes leases past their deadline (requeue, or
+ * One pass over every ring's live window [max(head, tail - capacity), tail) (a message older than a lap is found in
+ * the slot that was skipped over it, and handled first). Always: revokes leases past their deadline (requeue, or
  * dead-letter after max deliveries), retries PARKED dead letters, and bumps a lane's requeue count when it holds
  * REQUEUED messages so consumers that skipped their scan look again. Given the holders the {@link Reaper} declared
  * dead, also: revokes their leases, and, for holders whose process is gone, tombstones their claims and parks their
@@ -272,8 +273,8 @@ public final class LeaseSweeper
                 break;
 
             case FREE:
-                // Freed (acked or dead-lettered) up to the sequence store: move the sequence on, or the lane
-                // answers FULL when it comes round to this slot, and the head never passes it.
+                // Freed (acked or dead-lettered) up to the sequence store: move the sequence on, or producers
+                // skip this slot for ever as if it held a message, and the head never passes it.
                 ring.completeFree(held, sequence);
                 break;
 
