@@ -147,6 +147,37 @@ class AllocationTest
         });
     }
 
+    /** Every send comes round to the slot of a message leased for good, and skips it (the slow path of a claim). */
+    @Test
+    void sendPastAHeldMessage_allocatesNothing()
+    {
+        final IpcQueue queue = queues.create(QueueConfig.builder().capacity(4).maxPayloadLength(64).build());
+        final Producer producer = queue.producer();
+        final Consumer consumer = queue.consumer();
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[8]);
+        producer.trySend(0, message, 0, 8);
+        final Lease held = consumer.tryLease();
+        assertNoAllocation("trySend skipping a held slot+tryLease+ack", iterations ->
+        {
+            long sum = 0;
+            for (int i = 0; i < iterations; i++)
+            {
+                if (producer.trySend(0, message, 0, 8) != SendResult.OK)
+                {
+                    throw new AssertionError("send " + i);
+                }
+                final Lease lease = consumer.tryLease();
+                sum += lease.id();
+                if (!lease.ack())
+                {
+                    throw new AssertionError("ack " + i);
+                }
+            }
+            return sum;
+        });
+        assertTrue(held.ack());
+    }
+
     @Test
     void extend_allocatesNothing()
     {
