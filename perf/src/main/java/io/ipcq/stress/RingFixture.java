@@ -319,6 +319,67 @@ final class RingFixture
     }
 
     /**
+     * Leases the next message as a first delivery (setup only).
+     *
+     * @param holder the consumer.
+     * @return a new lease of it.
+     */
+    SlotLease leaseNext(final int holder)
+    {
+        final SlotLease lease = new SlotLease();
+        if (!ring.tryLeaseNext(holder, lease, LEASE_TIMEOUT_MS))
+        {
+            throw new IllegalStateException("fixture could not lease: " + ring);
+        }
+        return lease;
+    }
+
+    /**
+     * @param held        position of the message a slot of lane 0 still holds.
+     * @param lastSkipped the last position that should have skipped the slot.
+     * @param state       the lease state the message should be in.
+     * @return true if the slot's sequence says skipped through {@code lastSkipped}, its Position word is
+     * {@code held}, and its lease state is {@code state}.
+     */
+    boolean isSkippedIn(final long held, final long lastSkipped, final int state)
+    {
+        final int slot = ring.slotOffset(held);
+        return ring.sequence(held) == skippedSequence(lastSkipped) &&
+            buffer.getLong(slot + POSITION_OFFSET) == held &&
+            state(ring.leaseStateWord(held)) == state;
+    }
+
+    /**
+     * @param next the next position a slot of lane 0 should be free for.
+     * @return true if its slot is FREE with sequence {@code next}.
+     */
+    boolean isFreeFor(final long next)
+    {
+        return ring.sequence(next) == next && state(ring.leaseStateWord(next)) == LeaseState.FREE;
+    }
+
+    /**
+     * Arbiter helper, on a drained lane: claims and commits until FULL.
+     *
+     * @param expectedFree how many claims must succeed.
+     * @return true if exactly {@code expectedFree} claims succeeded, at consecutive positions from the tail.
+     */
+    boolean refillsExactly(final int expectedFree)
+    {
+        final long from = ring.tailPosition();
+        for (int i = 0; i < expectedFree; i++)
+        {
+            final long position = ring.tryClaim(ARBITER);
+            if (position != from + i)
+            {
+                return false;
+            }
+            writeAndCommit(position);
+        }
+        return ring.tryClaim(ARBITER) == LaneRing.FULL;
+    }
+
+    /**
      * @param position a position of lane 0.
      * @return the state of its lease-state word, or -1 if the sequence does not say committed.
      */

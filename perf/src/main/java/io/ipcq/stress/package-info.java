@@ -12,6 +12,11 @@
  *   <li>redelivery: {@code ReleaseRedelivery} (a released message goes to exactly one scanning consumer);</li>
  *   <li>producers: {@code TwoProducersOneFreeSlot}, {@code TwoProducersTwoFreeSlots} (FULL only when full),
  *       {@code ClaimRepair} (a claim tombstoned by the reaper is never written by its late producer);</li>
+ *   <li>skipping held slots (capacity counts messages): {@code SkipAck} (a free racing the skip mark moves the slot
+ *       past the skip), {@code SkipFirstLease} (a READY message skipped while it is leased at the cursor is still
+ *       delivered once), {@code TwoSkippersTwoFreeSlots}/{@code TwoSkippersOneFreeSlot} (two producers skipping the
+ *       same held slots: distinct positions, FULL only when full), {@code FullEpochWake} (a producer that remembered
+ *       a FULL epoch is never FULL again once an ack has returned);</li>
  *   <li>laps: {@code WrapAround32/40/62} (producer and consumer across a lap boundary at position 2^n, with the
  *       lease-state generations wrapping through 2^32 as well).</li>
  * </ul>

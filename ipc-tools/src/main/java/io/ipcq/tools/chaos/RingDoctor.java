@@ -55,29 +55,37 @@ final class RingDoctor
         final long tail = file.getLongVolatile(laneOffset + LaneDescriptor.TAIL_OFFSET) & ~LaneDescriptor.SEALED_BIT;
         final long cursor = file.getLongVolatile(laneOffset + LaneDescriptor.LEASE_CURSOR_OFFSET);
         final long head = file.getLongVolatile(laneOffset + LaneDescriptor.HEAD_OFFSET);
+        final long fullEpoch = file.getLongVolatile(laneOffset + LaneDescriptor.FULL_EPOCH_OFFSET);
         int found = 0;
         int live = 0;
+        // One lap at most: every slot is looked at once; a message older than that sits in a slot producers skipped.
         for (long position = Math.max(head, tail - capacity); position < tail; position++)
         {
             final int slot = (int)(ringOffset + (position & (capacity - 1)) * (long)slotLength);
             final long sequence = file.getLongVolatile(slot + SlotDescriptor.SEQUENCE_OFFSET);
             final long word = file.getLongVolatile(slot + SlotDescriptor.LEASE_STATE_OFFSET);
-            if (sequence >= position + capacity)
+            final boolean skipped = SlotDescriptor.isSkipped(sequence);
+            if (!skipped && sequence >= position + capacity)
             {
                 continue; // freed
             }
             live++;
             final int state = LeaseState.state(word);
             final String problem;
-            if (sequence == position && state == LeaseState.READY)
+            if (skipped)
+            {
+                problem = skippedProblem(file, slot, sequence, state, word);
+            }
+            else if (sequence == position && state == LeaseState.READY)
             {
                 problem = "READY but its sequence still says " + position + ": a commit cut between its two " +
                     "stores; nothing publishes it, and the cursor cannot pass it (ring wedged here)";
             }
             else if (sequence == position + 1 && state == LeaseState.FREE)
             {
-                problem = "FREE but its sequence still says committed: an ack cut between its two stores; " +
-                    "the slot is never reusable (producers FULL once they wrap to it)";
+                problem = "FREE but its sequence still says committed: an ack cut between its FREE store and its " +
+                    "sequence CAS; until a reaper pass finishes the free, producers skip the slot (one slot of " +
+                    "capacity lost)";
             }
             else if (sequence == position && state == LeaseState.CLAIMED)
             {
@@ -95,15 +103,46 @@ final class RingDoctor
             if (found++ < MAX_FINDINGS_PER_RING)
             {
                 findings.add(name + " position " + position + " (slot " + (position & (capacity - 1)) + ", sequence " +
-                    sequence + "): " + problem);
+                    sequenceText(sequence) + "): " + problem);
             }
         }
         if (live > 0 || cursor < tail)
         {
-            findings.add(name + ": tail " + tail + ", lease cursor " + cursor + ", head hint " + head + "; " + live +
-                " position(s) not freed" + (found > MAX_FINDINGS_PER_RING ? " (first " + MAX_FINDINGS_PER_RING +
-                " shown)" : ""));
+            final String odd = (fullEpoch & 1) != 0 ? " (odd: no free since a search past held slots)" : "";
+            findings.add(name + ": tail " + tail + ", lease cursor " + cursor + ", head hint " + head +
+                ", full epoch " + fullEpoch + odd + "; " + live + " position(s) not freed" +
+                (found > MAX_FINDINGS_PER_RING ? " (first " + MAX_FINDINGS_PER_RING + " shown)" : ""));
         }
+    }
+
+    /**
+     * @param sequence a sequence word.
+     * @return it as a number, or for a skipped slot (bit 63) what it says: never a huge negative number.
+     */
+    static String sequenceText(final long sequence)
+    {
+        return SlotDescriptor.isSkipped(sequence) ?
+            "skipped through " + SlotDescriptor.lastSkippedPosition(sequence) : Long.toString(sequence);
+    }
+
+    private static String skippedProblem(
+        final UnsafeBuffer file, final int slot, final long sequence, final int state, final long word)
+    {
+        final long held = file.getLongVolatile(slot + SlotDescriptor.POSITION_OFFSET);
+        final long through = SlotDescriptor.lastSkippedPosition(sequence);
+        if (state == LeaseState.FREE)
+        {
+            return "FREE but its sequence still says skipped (holding position " + held + ", skipped through " +
+                through + "): a free cut between its FREE store and its sequence CAS; until a reaper pass finishes " +
+                "the free, producers keep skipping the slot (one slot of capacity lost)";
+        }
+        if (state == LeaseState.CLAIMED)
+        {
+            return "CLAIMED but its sequence says skipped (holding position " + held + ", skipped through " + through +
+                "): only a committed message is ever skipped (corrupt?)";
+        }
+        return LeaseState.toString(word) + ", the message of position " + held + ", skipped by producers through " +
+            "position " + through + " (message still in the ring)";
     }
 
     private static String holderInfo(final UnsafeBuffer file, final int holder)

@@ -5,6 +5,7 @@ import io.ipcq.internal.ParticipantTable;
 import io.ipcq.internal.ProcessInfo;
 import io.ipcq.internal.QueueFile;
 import io.ipcq.layout.CounterIndex;
+import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.layout.LeaseState;
 import io.ipcq.layout.QueueDescriptor;
 import io.ipcq.layout.SlotDescriptor;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -28,6 +30,8 @@ final class QueueInspector implements AutoCloseable
 {
     /** Name of the dead-letter ring in slot listings. */
     static final String DEAD_LETTER_RING = "DL";
+    /** Marks an odd Full Epoch in the lane table: a producer searched past held slots and nothing was freed since. */
+    static final String FULL_EPOCH_ODD_MARK = "(odd)";
 
     private final Path path;
     private final QueueFile file;
@@ -37,19 +41,45 @@ final class QueueInspector implements AutoCloseable
      * One read of everything the views show.
      *
      * @param stats        counts by state, counters and participants.
+     * @param fullEpochs   the Full Epoch of each ring: the lanes, then the dead-letter ring.
      * @param nowEpochMs   when it was read.
      * @param readNanos    System.nanoTime() of the read, for rates.
      */
-    record Snapshot(QueueStats stats, long nowEpochMs, long readNanos)
+    record Snapshot(QueueStats stats, long[] fullEpochs, long nowEpochMs, long readNanos)
     {
+        long fullEpoch(final int ring)
+        {
+            return fullEpochs[ring];
+        }
     }
 
     /**
      * One slot that is not FREE, as read word by word.
+     *
+     * @param sequence the sequence word as read: bit 63 ({@link SlotDescriptor#SKIPPED_BIT}) set means the slot still
+     *                 holds the message at {@code position} and producers skipped it (see {@link #skipped()}).
+     * @param position the Position word: the position of the message (or claim) the slot holds.
      */
-    record Slot(int ring, int index, long sequence, int state, int holder, long generation, long deadlineWord,
-        long messageId, int deliveries, int length, boolean lengthValid, byte[] head)
+    record Slot(int ring, int index, long sequence, long position, int state, int holder, long generation,
+        long deadlineWord, long messageId, int deliveries, int length, boolean lengthValid, byte[] head)
     {
+        /** @return true if producers skipped this slot because its message was still unacked. */
+        boolean skipped()
+        {
+            return SlotDescriptor.isSkipped(sequence);
+        }
+
+        /** @return the last position that skipped the slot; only meaningful if {@link #skipped()}. */
+        long skippedThrough()
+        {
+            return SlotDescriptor.lastSkippedPosition(sequence);
+        }
+
+        /** @return the sequence without the skipped bit: never a huge negative number. */
+        long sequenceValue()
+        {
+            return sequence & ~SlotDescriptor.SKIPPED_BIT;
+        }
     }
 
     private QueueInspector(final Path path, final QueueFile file)
@@ -74,7 +104,14 @@ final class QueueInspector implements AutoCloseable
     Snapshot read()
     {
         final long now = System.currentTimeMillis();
-        return new Snapshot(QueueStats.read(file, participants, now), now, System.nanoTime());
+        final QueueStats stats = QueueStats.read(file, participants, now);
+        final long[] fullEpochs = new long[file.geometry().lanes() + 1];
+        for (int ring = 0; ring < fullEpochs.length; ring++)
+        {
+            fullEpochs[ring] = file.buffer().getLongVolatile(
+                LaneDescriptor.laneDescriptorOffset(ring) + LaneDescriptor.FULL_EPOCH_OFFSET);
+        }
+        return new Snapshot(stats, fullEpochs, now, System.nanoTime());
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -128,20 +165,20 @@ final class QueueInspector implements AutoCloseable
             ", max deliveries " + file.maxDeliveries());
         out.println();
 
-        final String laneFormat = "%-6s %8s %8s %10s %8s %8s %8s %8s %12s %12s %12s%n";
+        final String laneFormat = "%-6s %8s %8s %10s %8s %8s %8s %8s %12s %12s %12s %12s%n";
         out.printf(Locale.ROOT, laneFormat, "lane", "ready", "leased", "redelivery", "claimed", "moving", "free",
-            "capacity", "tail", "cursor", "head");
+            "capacity", "tail", "cursor", "head", "full epoch");
         for (int i = stats.lanes().size() - 1; i >= 0; i--)
         {
             final QueueStats.LaneStats lane = stats.lanes().get(i);
-            printLane(out, laneFormat, Integer.toString(lane.lane()), lane);
+            printLane(out, laneFormat, Integer.toString(lane.lane()), lane, snapshot.fullEpoch(lane.lane()));
         }
         out.printf(Locale.ROOT, laneFormat, "all", stats.ready(), stats.leased(), stats.redelivery(),
             stats.lanes().stream().mapToInt(QueueStats.LaneStats::claimed).sum(),
             stats.lanes().stream().mapToInt(l -> l.deadLettering() + l.parked()).sum(),
-            stats.free(), stats.capacity(), "", "", "");
+            stats.free(), stats.capacity(), "", "", "", "");
         final QueueStats.LaneStats dead = stats.deadLetters();
-        printLane(out, laneFormat, DEAD_LETTER_RING, dead);
+        printLane(out, laneFormat, DEAD_LETTER_RING, dead, snapshot.fullEpoch(dead.lane()));
         out.println("dead letters: " + stats.deadLettered() + " of " + dead.capacity() + " slots in use" +
             (dead.leased() > 0 ? " (" + dead.leased() + " being read)" : ""));
         final int invalid = stats.lanes().stream().mapToInt(QueueStats.LaneStats::invalid).sum() + dead.invalid();
@@ -149,6 +186,12 @@ final class QueueInspector implements AutoCloseable
         {
             out.println("WARNING: " + invalid + " slots hold an impossible lease-state word (corrupt?): " +
                 "see inspect --slots");
+        }
+        if (Arrays.stream(snapshot.fullEpochs()).anyMatch(QueueInspector::isFullEpochOdd))
+        {
+            out.println("full epoch " + FULL_EPOCH_ODD_MARK + ": nothing freed since a producer searched past slots " +
+                "holding unacked messages;");
+            out.println("  a producer whose search found no free slot answers FULL without searching until a free");
         }
         out.println();
 
@@ -209,11 +252,22 @@ final class QueueInspector implements AutoCloseable
     }
 
     private static void printLane(
-        final PrintWriter out, final String format, final String name, final QueueStats.LaneStats lane)
+        final PrintWriter out, final String format, final String name, final QueueStats.LaneStats lane,
+        final long fullEpoch)
     {
         out.printf(Locale.ROOT, format, name, lane.ready(), lane.leased(), lane.requeued(), lane.claimed(),
             lane.deadLettering() + lane.parked(), lane.free(), lane.capacity(), lane.tail(), lane.leaseCursor(),
-            lane.headHint());
+            lane.headHint(), fullEpoch + (isFullEpochOdd(fullEpoch) ? " " + FULL_EPOCH_ODD_MARK : ""));
+    }
+
+    /**
+     * @param fullEpoch a ring's Full Epoch.
+     * @return true if odd: a producer searched past slots holding messages, and no slot was freed since (a producer
+     * whose search ended FULL at this epoch answers FULL without searching again).
+     */
+    static boolean isFullEpochOdd(final long fullEpoch)
+    {
+        return (fullEpoch & 1) != 0;
     }
 
     private static boolean isDrained(final QueueStats stats)
@@ -308,10 +362,11 @@ final class QueueInspector implements AutoCloseable
         json.beginArray("perLane");
         for (final QueueStats.LaneStats lane : stats.lanes())
         {
-            laneJson(json.beginObject(), lane).endObject();
+            laneJson(json.beginObject(), lane, snapshot.fullEpoch(lane.lane())).endObject();
         }
         json.endArray();
-        laneJson(json.beginObject("deadLetterRing"), stats.deadLetters()).endObject();
+        laneJson(json.beginObject("deadLetterRing"), stats.deadLetters(),
+            snapshot.fullEpoch(stats.deadLetters().lane())).endObject();
 
         if (slots != null)
         {
@@ -326,7 +381,7 @@ final class QueueInspector implements AutoCloseable
         return json.endObject().toString();
     }
 
-    private static Json laneJson(final Json json, final QueueStats.LaneStats lane)
+    private static Json laneJson(final Json json, final QueueStats.LaneStats lane, final long fullEpoch)
     {
         return json
             .field("lane", lane.lane())
@@ -341,14 +396,23 @@ final class QueueInspector implements AutoCloseable
             .field("redelivery", lane.requeued())
             .field("deadLettering", lane.deadLettering())
             .field("parked", lane.parked())
-            .field("invalid", lane.invalid());
+            .field("invalid", lane.invalid())
+            .field("fullEpoch", fullEpoch)
+            .field("fullEpochOdd", isFullEpochOdd(fullEpoch));
     }
 
     private Json slotJson(final Json json, final Slot slot, final long nowEpochMs)
     {
         json.field("ring", slot.ring() == file.geometry().lanes() ? DEAD_LETTER_RING : Integer.toString(slot.ring()))
             .field("index", slot.index())
-            .field("sequence", slot.sequence())
+            .field("sequence", slot.sequenceValue())
+            .field("skipped", slot.skipped());
+        if (slot.skipped())
+        {
+            json.field("skippedThrough", slot.skippedThrough());
+        }
+        json
+            .field("position", slot.position())
             .field("state", LeaseState.stateName(slot.state()))
             .field("holder", slot.holder());
         if (slot.holder() != LeaseState.NO_HOLDER)
@@ -423,7 +487,9 @@ final class QueueInspector implements AutoCloseable
                 final boolean lengthValid = length >= 0 && length <= geometry.maxPayloadLength();
                 final byte[] head = new byte[lengthValid ? Math.min(length, Hex.PREVIEW_BYTES) : 0];
                 buffer.getBytes(slot + SlotDescriptor.PAYLOAD_OFFSET, head);
-                slots.add(new Slot(ring, index, sequence, LeaseState.state(word), LeaseState.holder(word),
+                slots.add(new Slot(ring, index, sequence,
+                    buffer.getLongVolatile(slot + SlotDescriptor.POSITION_OFFSET), LeaseState.state(word),
+                    LeaseState.holder(word),
                     Integer.toUnsignedLong(LeaseState.generation(word)),
                     buffer.getLongVolatile(slot + SlotDescriptor.DEADLINE_OFFSET),
                     buffer.getLongVolatile(slot + SlotDescriptor.MESSAGE_ID_OFFSET),
@@ -448,16 +514,16 @@ final class QueueInspector implements AutoCloseable
             out.println("slots: every slot is FREE");
             return;
         }
-        final String format = "%-4s %8s %-14s %6s %10s %10s %20s %8s %-14s %s%n";
-        out.printf(Locale.ROOT, format, "ring", "slot", "state", "holder", "generation", "deliveries", "id",
-            "length", "deadline", "preview (hex, ascii)");
+        final String format = "%-4s %8s %-24s %-14s %6s %10s %10s %20s %8s %-14s %s%n";
+        out.printf(Locale.ROOT, format, "ring", "slot", "position", "state", "holder", "generation", "deliveries",
+            "id", "length", "deadline", "preview (hex, ascii)");
         for (int i = 0; i < Math.min(slots.size(), limit); i++)
         {
             final Slot slot = slots.get(i);
             final Long left = deadlineLeftMs(slot, nowEpochMs);
             out.printf(Locale.ROOT, format,
                 slot.ring() == file.geometry().lanes() ? DEAD_LETTER_RING : Integer.toString(slot.ring()),
-                slot.index(), LeaseState.stateName(slot.state()),
+                slot.index(), positionText(slot), LeaseState.stateName(slot.state()),
                 slot.holder() == LeaseState.NO_HOLDER ? "-" : "p" + (slot.holder() - 1),
                 slot.generation(), slot.deliveries(), slot.messageId(), slot.length(),
                 left == null ? "-" : left >= 0 ? "in " + Text.age(left) : "overdue " + Text.age(-left),
@@ -468,6 +534,17 @@ final class QueueInspector implements AutoCloseable
         {
             out.println("# limit reached: more busy slots not shown (raise --limit)");
         }
+    }
+
+    /**
+     * @param slot a busy slot.
+     * @return its message's position, and for a slot producers skipped (its message still unacked when they came
+     * round to it) the last position that skipped it: {@code "5 skipped to 23"}.
+     */
+    static String positionText(final Slot slot)
+    {
+        return slot.skipped() ? slot.position() + " skipped to " + slot.skippedThrough() :
+            Long.toString(slot.position());
     }
 
     /**

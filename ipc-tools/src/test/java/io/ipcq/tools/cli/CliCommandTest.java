@@ -198,6 +198,99 @@ class CliCommandTest
         assertTrue(lease.ack(), "the lease is untouched: it still acks");
     }
 
+    /**
+     * A message held while the producers come round to its slot: the slot's sequence carries the skipped bit (bit 63)
+     * and the message's position sits in the Position word. inspect decodes both, never printing the raw word (a
+     * huge negative number), and shows each lane's Full Epoch.
+     */
+    @Test
+    void inspectDecodesASkippedSlotAndShowsTheFullEpoch() throws IOException
+    {
+        final Path queue = queues.newPath();
+        final IpcQueue ipc = queues.closeLater(IpcQueue.create(queue,
+            QueueConfig.builder().capacity(4).maxPayloadLength(64).build(), SystemEpochClock.INSTANCE));
+        final Producer producer = ipc.producer();
+        final Consumer consumer = ipc.consumer();
+        for (int i = 0; i < 4; i++)
+        {
+            assertEquals(SendResult.OK, producer.trySend(0, ("m" + i).getBytes(StandardCharsets.US_ASCII)));
+        }
+        final Lease held = consumer.tryLease();
+        assertEquals(0, held.id(), "m0, position 0, slot 0");
+        for (int i = 1; i < 4; i++)
+        {
+            assertTrue(consumer.tryLease().ack());
+        }
+        // Position 4 comes round to slot 0, still held: skipped; m4, m5, m6 go to positions 5, 6, 7 (slots 1, 2, 3).
+        for (int i = 4; i < 7; i++)
+        {
+            assertEquals(SendResult.OK, producer.trySend(0, ("m" + i).getBytes(StandardCharsets.US_ASCII)));
+        }
+        assertEquals(SendResult.FULL, producer.trySend(0, new byte[]{ 'x' }), "four messages in four slots");
+        final String q = queue.toString();
+        final byte[] before = Files.readAllBytes(queue);
+
+        final Result summary = run("inspect", q).ok();
+        assertTrue(summary.stdout().contains("full epoch"), summary::toString);
+        assertTrue(summary.stdout().lines().anyMatch(l ->
+            l.matches("0\\s+3\\s+1\\s+0\\s+.*\\s8\\s+4\\s+0\\s+1 \\(odd\\)")),
+            "lane 0: 3 ready, 1 leased, tail 8, cursor 4, head 0, full epoch 1 (odd): " + summary);
+
+        final Result slots = run("inspect", q, "--slots").ok();
+        assertFalse(slots.stdout().contains("-92"), "no raw skipped sequence: " + slots);
+        final String skippedLine = slots.stdout().lines().filter(l -> l.contains("LEASED")).findFirst().orElseThrow(
+            () -> new AssertionError("no LEASED slot in " + slots));
+        assertTrue(skippedLine.matches("0\\s+0\\s+0 skipped to 4\\s+LEASED\\s+p" + consumer.participantIndex() +
+            "\\s.*"), skippedLine);
+        assertTrue(skippedLine.contains("m0"), skippedLine);
+        for (int i = 1; i < 4; i++)
+        {
+            final String index = Integer.toString(i);
+            final String position = Integer.toString(4 + i);
+            assertTrue(slots.stdout().lines().anyMatch(l ->
+                l.matches("0\\s+" + index + "\\s+" + position + "\\s+READY\\s.*m" + (3 + Integer.parseInt(index)) +
+                    ".*")), "slot " + i + " holds position " + position + ": " + slots);
+        }
+
+        final Map<String, Object> json = object(run("inspect", q, "--slots", "--json").ok().stdout());
+        final List<Map<String, Object>> busy = list(json, "slots");
+        assertEquals(4, busy.size(), json::toString);
+        for (final Map<String, Object> slot : busy)
+        {
+            final long index = number(slot, "index");
+            if (index == 0)
+            {
+                assertEquals("LEASED", slot.get("state"), slot::toString);
+                assertEquals(Boolean.TRUE, slot.get("skipped"), slot::toString);
+                assertEquals(4L, number(slot, "skippedThrough"), slot::toString);
+                assertEquals(0L, number(slot, "position"), slot::toString);
+                assertEquals(5L, number(slot, "sequence"), "the sequence without the skipped bit: " + slot);
+                assertEquals("m0", slot.get("headText"));
+            }
+            else
+            {
+                assertEquals("READY", slot.get("state"), slot::toString);
+                assertEquals(Boolean.FALSE, slot.get("skipped"), slot::toString);
+                assertNull(slot.get("skippedThrough"), slot::toString);
+                assertEquals(4 + index, number(slot, "position"), slot::toString);
+                assertEquals(5 + index, number(slot, "sequence"), "committed: position + 1: " + slot);
+            }
+        }
+        final Map<String, Object> lane0 = list(json, "perLane").get(0);
+        assertEquals(1L, number(lane0, "fullEpoch"), lane0::toString);
+        assertEquals(Boolean.TRUE, lane0.get("fullEpochOdd"), lane0::toString);
+        assertEquals(0L, number(map(json, "deadLetterRing"), "fullEpoch"), json::toString);
+        assertArrayEquals(before, Files.readAllBytes(queue), "inspect changed the file");
+
+        // A free wakes the producers that found the lane full: the epoch turns even, and the producer sends again.
+        assertTrue(consumer.tryLease().ack(), "m4");
+        final Map<String, Object> woken = list(object(run("inspect", q, "--json").ok().stdout()), "perLane").get(0);
+        assertEquals(2L, number(woken, "fullEpoch"), woken::toString);
+        assertEquals(Boolean.FALSE, woken.get("fullEpochOdd"), woken::toString);
+        assertEquals(SendResult.OK, producer.trySend(0, new byte[]{ 'y' }));
+        assertTrue(held.ack(), "the skipped message is still its holder's");
+    }
+
     @Test
     void aKilledConsumersLeaseIsReapedAndRedelivered() throws Exception
     {
