@@ -14,6 +14,8 @@ abstract class RoleThread extends Thread
     /** Latencies above 100 s are clamped (none are expected). */
     static final long MAX_NS = 100_000_000_000L;
     private static final long STUCK_NS = 30_000_000_000L;
+    /** How long a thread parks at a time while its system is not the one running a round. */
+    private static final long IDLE_PARK_NS = 2_000_000L;
 
     final Control ctl;
     final Scenario scenario;
@@ -77,7 +79,10 @@ abstract class RoleThread extends Thread
             }
             else
             {
-                LockSupport.parkNanos(100_000);
+                // Between rounds every system's threads wait here while another system is measured: wake rarely, or
+                // a dozen idle JVMs' wake-ups (100 us parks: ~10^5 per second) steal the two cores from it. The
+                // coordinator lets a round settle (50 ms or more) before measuring, so 2 ms is soon enough.
+                LockSupport.parkNanos(IDLE_PARK_NS);
             }
         }
     }
