@@ -167,10 +167,10 @@ public final class LeaseSweeper
                 sawRequeued |= sweepSlot(ring, position, maxDeliveries, now, totals, verdict, seenThisPass);
             }
         }
-        final Set<Long> done = new HashSet<>(older.values());
+        final Set<Long> handledFirst = new HashSet<>(older.values());
         for (long position = from; position < tail; position++)
         {
-            if (done.isEmpty() || !done.contains(position))
+            if (!handledFirst.contains(position))
             {
                 sawRequeued |= sweepSlot(ring, position, maxDeliveries, now, totals, verdict, seenThisPass);
             }

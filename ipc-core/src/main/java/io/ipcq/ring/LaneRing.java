@@ -544,7 +544,6 @@ public final class LaneRing
             final boolean inOrder = from == head;
             long oldest = Long.MAX_VALUE;
             int oldestSlot = 0;
-            long oldestSequence = 0;
             long oldestWord = 0;
             for (long position = from; position < cursor; position++)
             {
@@ -562,7 +561,6 @@ public final class LaneRing
                 }
                 oldest = held;
                 oldestSlot = slot;
-                oldestSequence = sequence;
                 oldestWord = word;
                 if (inOrder)
                 {
@@ -575,8 +573,8 @@ public final class LaneRing
             }
             final long priorDeadline = buffer.getLongVolatile(oldestSlot + DEADLINE_OFFSET);
             final long leased = next(oldestWord, LEASED, holder);
-            if (buffer.getLongVolatile(oldestSlot + SEQUENCE_OFFSET) == oldestSequence &&
-                buffer.compareAndSetLong(oldestSlot + LEASE_STATE_OFFSET, oldestWord, leased))
+            // The word's generation changes with any transition, so this CAS also fails if the slot moved on.
+            if (buffer.compareAndSetLong(oldestSlot + LEASE_STATE_OFFSET, oldestWord, leased))
             {
                 if (CrashPoint.ENABLED)
                 {
