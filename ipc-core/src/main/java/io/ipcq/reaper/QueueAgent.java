@@ -1,5 +1,6 @@
 package io.ipcq.reaper;
 
+import io.ipcq.ReapResult;
 import io.ipcq.internal.ParticipantTable;
 import io.ipcq.layout.QueueDescriptor;
 import io.ipcq.ring.QueueClock;
@@ -44,7 +45,7 @@ public final class QueueAgent implements Agent
     private final long reapIntervalMs;
     private long nextBeatMs;
     private long nextReapMs;
-    private volatile LeaseSweeper.Result lastReap;
+    private volatile ReapResult lastReap;
 
     /**
      * @param buffer             the file.
@@ -146,7 +147,7 @@ public final class QueueAgent implements Agent
         buffer.compareAndSetLong(QueueDescriptor.REAPER_OWNER_OFFSET, ownHolder, 0);
     }
 
-    public LeaseSweeper.Result lastReap()
+    public ReapResult lastReap()
     {
         return lastReap;
     }
