@@ -25,7 +25,8 @@ public final class QueueRings
     public static LaneRing deadLetters(final QueueFile file, final QueueClock clock)
     {
         final QueueDescriptor.Geometry geometry = file.geometry();
-        return ring(file.buffer(), geometry, geometry.lanes(), "the dead-letter ring", geometry.deadLetterRingOffset(),
+        return ring(file.buffer(), geometry, geometry.lanes(), "the dead-letter ring of " + file.path(),
+            geometry.deadLetterRingOffset(),
             geometry.deadLetterCapacity(), clock, null, 0);
     }
 
@@ -39,7 +40,7 @@ public final class QueueRings
     public static LaneRing lane(final QueueFile file, final int lane, final QueueClock clock, final LaneRing deadLetters)
     {
         final QueueDescriptor.Geometry geometry = file.geometry();
-        return ring(file.buffer(), geometry, lane, "lane " + lane, geometry.ringOffset(lane),
+        return ring(file.buffer(), geometry, lane, "lane " + lane + " of " + file.path(), geometry.ringOffset(lane),
             geometry.laneCapacity(), clock, deadLetters.producer(), file.maxDeliveries());
     }
 

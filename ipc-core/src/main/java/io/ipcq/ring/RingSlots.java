@@ -35,7 +35,7 @@ public final class RingSlots
 
     /**
      * @param lane             lane index (the top byte of message ids); the dead-letter ring has index {@code lanes}.
-     * @param name             how errors name the ring: "lane 0", "the dead-letter ring".
+     * @param name             how errors name the ring: "lane 0 of /dev/shm/orders", "the dead-letter ring of ...".
      * @param laneEntry        the ring's lane-table entry, {@link LaneDescriptor#LANE_DESCRIPTOR_LENGTH} bytes.
      * @param slots            the ring's slots, {@code capacity * slotLength} bytes.
      * @param capacity         slots, a power of two.
