@@ -39,8 +39,7 @@ public final class QueueAgent implements Agent
     private final Reaper reaper;
     private final Rows rows;
     private final int ownRow;
-    private final long ownHolder;
-    private final long heartbeatTimeoutMs;
+    private final ReaperElection election;
     private final long beatIntervalMs;
     private final long reapIntervalMs;
     private long nextBeatMs;
@@ -71,8 +70,7 @@ public final class QueueAgent implements Agent
         this.reaper = reaper;
         this.rows = rows;
         this.ownRow = ownRow;
-        this.ownHolder = ownRow + 1;
-        this.heartbeatTimeoutMs = heartbeatTimeoutMs;
+        this.election = new ReaperElection(buffer, ownRow + 1, heartbeatTimeoutMs);
         this.beatIntervalMs = beatInterval(heartbeatTimeoutMs);
         this.reapIntervalMs = beatIntervalMs;
     }
@@ -111,7 +109,7 @@ public final class QueueAgent implements Agent
         if (isReaper(now) && now - nextReapMs >= 0)
         {
             nextReapMs = now + reapIntervalMs;
-            buffer.putLongRelease(QueueDescriptor.REAPER_HEARTBEAT_OFFSET, now);
+            election.beat(now);
             lastReap = reaper.reap();
             work++;
         }
@@ -120,20 +118,14 @@ public final class QueueAgent implements Agent
 
     private boolean isReaper(final long now)
     {
-        final long owner = buffer.getLongVolatile(QueueDescriptor.REAPER_OWNER_OFFSET);
-        if (owner == ownHolder)
+        final boolean wasReaper = buffer.getLongVolatile(QueueDescriptor.REAPER_OWNER_OFFSET) == ownRow + 1;
+        if (election.elect(now))
         {
-            return true;
-        }
-        final long ownerBeat = buffer.getLongVolatile(QueueDescriptor.REAPER_HEARTBEAT_OFFSET);
-        if (owner == 0 || now - ownerBeat > heartbeatTimeoutMs)
-        {
-            if (buffer.compareAndSetLong(QueueDescriptor.REAPER_OWNER_OFFSET, owner, ownHolder))
+            if (!wasReaper)
             {
-                buffer.putLongRelease(QueueDescriptor.REAPER_HEARTBEAT_OFFSET, now);
                 nextReapMs = now;
-                return true;
             }
+            return true;
         }
         return false;
     }
@@ -144,7 +136,7 @@ public final class QueueAgent implements Agent
     @Override
     public void onClose()
     {
-        buffer.compareAndSetLong(QueueDescriptor.REAPER_OWNER_OFFSET, ownHolder, 0);
+        election.resign();
     }
 
     public ReapResult lastReap()
