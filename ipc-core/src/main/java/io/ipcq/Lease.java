@@ -96,7 +96,8 @@ public final class Lease implements AutoCloseable
     {
         return consumer.queue().clock().toEpochMs(
             io.ipcq.layout.SlotDescriptor.deadlineSinceCreated(
-                slot.ring().ring().buffer().getLongVolatile(slot.slotOffset() + io.ipcq.layout.SlotDescriptor.DEADLINE_OFFSET)));
+                slot.ring().ring().buffer().getLongVolatile(
+                    slot.slotOffset() + io.ipcq.layout.SlotDescriptor.DEADLINE_OFFSET)));
     }
 
     public boolean isActive()

@@ -26,8 +26,7 @@ public final class QueueRings
     {
         final QueueDescriptor.Geometry geometry = file.geometry();
         return ring(file.buffer(), geometry, geometry.lanes(), "the dead-letter ring of " + file.path(),
-            geometry.deadLetterRingOffset(),
-            geometry.deadLetterCapacity(), clock, null, 0);
+            geometry.deadLetterRingOffset(), geometry.deadLetterCapacity(), clock, null, 0);
     }
 
     /**
@@ -37,7 +36,8 @@ public final class QueueRings
      * @param deadLetters the dead-letter ring (from {@link #deadLetters}).
      * @return the lane's ring.
      */
-    public static LaneRing lane(final QueueFile file, final int lane, final QueueClock clock, final LaneRing deadLetters)
+    public static LaneRing lane(
+        final QueueFile file, final int lane, final QueueClock clock, final LaneRing deadLetters)
     {
         final QueueDescriptor.Geometry geometry = file.geometry();
         return ring(file.buffer(), geometry, lane, "lane " + lane + " of " + file.path(), geometry.ringOffset(lane),

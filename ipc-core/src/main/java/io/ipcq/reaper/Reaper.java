@@ -8,7 +8,8 @@ import io.ipcq.ring.QueueClock;
 import static io.ipcq.layout.ParticipantDescriptor.*;
 
 /**
- * One reaper pass: judges every participant, then lets the {@link LeaseSweeper} run the repair path with that verdict.
+ * One reaper pass: judges every participant, then lets the {@link LeaseSweeper} run the repair path with that
+ * verdict.
  * <ul>
  *   <li><b>dead</b>: its process is gone (no such pid, or the pid now names a process with another start time), or
  *   its heartbeat is older than the heartbeat timeout. Its row is marked dead and its leases are revoked.</li>

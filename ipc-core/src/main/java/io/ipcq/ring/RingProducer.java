@@ -13,8 +13,8 @@ import static io.ipcq.layout.SlotDescriptor.*;
  * <p>
  * Producers claim positions in order (Vyukov: a slot is claimable for position p when its sequence is p), write in
  * place, and commit by storing state READY then sequence p + 1. A producer that comes round to a slot still holding
- * an unacked message skips that position (marks the slot's sequence, see {@link io.ipcq.layout.SlotDescriptor#SKIPPED_BIT})
- * and claims the next free slot, so capacity counts messages, not positions: the lane is FULL only when every slot
+ * an unacked message skips that position (marks the slot's sequence, see
+ * {@link io.ipcq.layout.SlotDescriptor#SKIPPED_BIT}) and claims the next free slot, so capacity counts messages, not positions: the lane is FULL only when every slot
  * holds one. Stateless apart from the geometry: one instance serves every thread of a process.
  */
 public final class RingProducer

@@ -3,7 +3,8 @@ package io.ipcq.ring;
 /**
  * What a lease holder must remember to act on its lease later: where the slot is and the exact lease-state word
  * its CAS installed. Acks, releases and extends CAS against that word, so they fail (are fenced) after any change.
- * Offsets are in the ring's slots buffer ({@link RingSlots#buffer()}). Mutable and reused: one per {@code Lease} object, no allocation per message.
+ * Offsets are in the ring's slots buffer ({@link RingSlots#buffer()}). Mutable and reused: one per {@code Lease}
+ * object, no allocation per message.
  */
 public final class SlotLease
 {

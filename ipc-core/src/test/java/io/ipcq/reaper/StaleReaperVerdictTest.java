@@ -102,7 +102,8 @@ class StaleReaperVerdictTest
             final boolean delivered = leasedEarly || lane.consumer().tryLeaseNext(9, lease, 30_000) ||
                 lane.consumer().tryLeaseRequeued(9, lease, 30_000);
             final String slot = "stale pass repaired " + stale.repairedClaims() + " claim(s); slot now " +
-                LeaseState.toString(lane.slots().leaseStateWord(position)) + ", sequence " + lane.slots().sequence(position) +
+                LeaseState.toString(lane.slots().leaseStateWord(position)) + ", sequence " +
+                lane.slots().sequence(position) +
                 ", lease cursor " + lane.slots().leaseCursor();
             assertTrue(delivered, "the message D committed is never delivered: " + slot);
             assertEquals(0, stale.repairedClaims(), "the stale pass tombstoned the live producer's claim: " + slot);
@@ -177,7 +178,8 @@ class StaleReaperVerdictTest
                 lane.consumer().tryLeaseRequeued(9, lease, 30_000);
             lane.producer().seal();
             final String slot = "stale pass repaired " + stale.repairedClaims() + " claim(s); slot now " +
-                LeaseState.toString(lane.slots().leaseStateWord(position)) + ", sequence " + lane.slots().sequence(position) +
+                LeaseState.toString(lane.slots().leaseStateWord(position)) + ", sequence " +
+                lane.slots().sequence(position) +
                 ", lease cursor " + lane.slots().leaseCursor() + ", lane drained (end of stream once sealed): " +
                 lane.slots().isDrained();
             assertTrue(delivered, "the message D committed is never delivered: " + slot);
