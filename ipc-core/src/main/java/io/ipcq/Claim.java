@@ -1,7 +1,7 @@
 package io.ipcq;
 
 import io.ipcq.layout.SlotDescriptor;
-import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.RingProducer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -13,18 +13,19 @@ public final class Claim
 {
     private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
     private Producer producer;
-    private LaneRing ring;
+    private RingProducer ring;
     private long position;
     private int length;
     private boolean active;
 
-    void wrap(final Producer producer, final LaneRing ring, final long position, final int length)
+    void wrap(final Producer producer, final RingProducer ring, final long position, final int length)
     {
         this.producer = producer;
         this.ring = ring;
         this.position = position;
         this.length = length;
-        payload.wrap(ring.buffer(), ring.slotOffset(position) + SlotDescriptor.PAYLOAD_OFFSET, length);
+        payload.wrap(
+            ring.ring().buffer(), ring.ring().slotOffset(position) + SlotDescriptor.PAYLOAD_OFFSET, length);
         active = true;
     }
 
@@ -44,7 +45,7 @@ public final class Claim
 
     public int lane()
     {
-        return ring.lane();
+        return ring.ring().lane();
     }
 
     /**
@@ -52,7 +53,7 @@ public final class Claim
      */
     public long messageId()
     {
-        return ring.messageId(position);
+        return ring.ring().messageId(position);
     }
 
     /**

@@ -2,7 +2,7 @@ package io.ipcq;
 
 import io.ipcq.internal.ParticipantTable;
 import io.ipcq.layout.CounterIndex;
-import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.RingConsumer;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -18,7 +18,7 @@ public final class Consumer extends AttachedHandle
 {
     public static final int DEFAULT_MAX_HELD_LEASES = 64;
 
-    private final LaneRing[] servingOrder;
+    private final RingConsumer[] servingOrder;
     private final long[] requeueCountSeen;
     private final int maxDeliveries;
     private final long leaseTimeoutMs;
@@ -30,7 +30,7 @@ public final class Consumer extends AttachedHandle
     Consumer(
         final IpcQueue queue,
         final int row,
-        final LaneRing[] servingOrder,
+        final RingConsumer[] servingOrder,
         final int maxDeliveries,
         final int maxHeldLeases)
     {
@@ -58,11 +58,11 @@ public final class Consumer extends AttachedHandle
     {
         checkOpen();
         final Lease lease = freeLease();
-        final LaneRing[] servingOrder = this.servingOrder;
+        final RingConsumer[] servingOrder = this.servingOrder;
         for (int i = 0; i < servingOrder.length; i++)
         {
-            final LaneRing ring = servingOrder[i];
-            final long requeueCount = ring.requeueCount();
+            final RingConsumer ring = servingOrder[i];
+            final long requeueCount = ring.ring().requeueCount();
             if (requeueCount != requeueCountSeen[i])
             {
                 if (ring.tryLeaseRequeued(holder, lease.slot(), leaseTimeoutMs))
@@ -90,9 +90,9 @@ public final class Consumer extends AttachedHandle
         {
             return false;
         }
-        for (final LaneRing ring : servingOrder)
+        for (final RingConsumer ring : servingOrder)
         {
-            if (!ring.isDrained())
+            if (!ring.ring().isDrained())
             {
                 return false;
             }

@@ -2,6 +2,7 @@ package io.ipcq;
 
 import io.ipcq.internal.ParticipantTable;
 import io.ipcq.internal.QueueFile;
+import io.ipcq.internal.QueueRings;
 import io.ipcq.internal.TickingEpochClock;
 import io.ipcq.layout.ParticipantDescriptor;
 import io.ipcq.layout.QueueDescriptor;
@@ -10,6 +11,7 @@ import io.ipcq.reaper.QueueAgent;
 import io.ipcq.reaper.Reaper;
 import io.ipcq.ring.LaneRing;
 import io.ipcq.ring.QueueClock;
+import io.ipcq.ring.RingConsumer;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
@@ -71,16 +73,36 @@ public final class IpcQueue implements AutoCloseable
         this.clock = new QueueClock(epochClock, file.createdEpochMs());
         final QueueDescriptor.Geometry geometry = file.geometry();
         final AtomicBuffer buffer = file.buffer();
+        this.deadLetters = QueueRings.deadLetters(file, clock);
         this.lanes = new LaneRing[geometry.lanes()];
         for (int lane = 0; lane < lanes.length; lane++)
         {
-            lanes[lane] = new LaneRing(buffer, lane, geometry.ringOffset(lane), geometry.laneCapacity(),
-                geometry.slotLength(), geometry.maxPayloadLength(), clock);
+            lanes[lane] = QueueRings.lane(file, lane, clock, deadLetters);
         }
-        this.deadLetters = new LaneRing(buffer, geometry.lanes(), geometry.deadLetterRingOffset(),
-            geometry.deadLetterCapacity(), geometry.slotLength(), geometry.maxPayloadLength(), clock);
         this.participants = new ParticipantTable(buffer, geometry.participantTableOffset(),
             geometry.participantCapacity());
+        checkRings(file);
+    }
+
+    /**
+     * Refuses a file whose lane words contradict each other (docs/protocol.md, "Impossible words"), before anyone
+     * loops over its positions.
+     */
+    private void checkRings(final QueueFile file)
+    {
+        try
+        {
+            for (final LaneRing lane : lanes)
+            {
+                lane.slots().checkPositions();
+            }
+            deadLetters.slots().checkPositions();
+        }
+        catch (final RuntimeException ex)
+        {
+            file.close();
+            throw ex;
+        }
     }
 
     /**
@@ -208,10 +230,10 @@ public final class IpcQueue implements AutoCloseable
         checkOpen();
         checkMaxHeldLeases(maxHeldLeases);
         final int row = participants.attach(ParticipantDescriptor.ROLE_CONSUMER, clock.nowEpochMs());
-        final LaneRing[] servingOrder = new LaneRing[lanes.length];
+        final RingConsumer[] servingOrder = new RingConsumer[lanes.length];
         for (int i = 0; i < lanes.length; i++)
         {
-            servingOrder[i] = lanes[lanes.length - 1 - i];
+            servingOrder[i] = lanes[lanes.length - 1 - i].consumer();
         }
         return attached(new Consumer(this, row, servingOrder, file.maxDeliveries(), maxHeldLeases));
     }
@@ -225,7 +247,7 @@ public final class IpcQueue implements AutoCloseable
         checkOpen();
         checkMaxHeldLeases(maxHeldLeases);
         final int row = participants.attach(ParticipantDescriptor.ROLE_DEAD_LETTER_CONSUMER, clock.nowEpochMs());
-        return attached(new Consumer(this, row, new LaneRing[]{ deadLetters }, 0, maxHeldLeases));
+        return attached(new Consumer(this, row, new RingConsumer[]{ deadLetters.consumer() }, 0, maxHeldLeases));
     }
 
     public Consumer deadLetterConsumer()
@@ -243,7 +265,7 @@ public final class IpcQueue implements AutoCloseable
         file.buffer().putIntRelease(QueueDescriptor.SEALED_OFFSET, 1);
         for (final LaneRing lane : lanes)
         {
-            lane.seal();
+            lane.producer().seal();
         }
     }
 
@@ -263,7 +285,7 @@ public final class IpcQueue implements AutoCloseable
         }
         for (final LaneRing lane : lanes)
         {
-            if (!lane.isSealed() || !lane.isDrained())
+            if (!lane.slots().isSealed() || !lane.slots().isDrained())
             {
                 return false;
             }
@@ -277,7 +299,7 @@ public final class IpcQueue implements AutoCloseable
      *
      * @return what it did.
      */
-    public synchronized LeaseSweeper.Result sweep()
+    public synchronized ReapResult sweep()
     {
         checkOpen();
         ensureReaper();
@@ -291,11 +313,11 @@ public final class IpcQueue implements AutoCloseable
      *
      * @return what it did.
      */
-    public synchronized LeaseSweeper.Result reap()
+    public synchronized ReapResult reap()
     {
         checkOpen();
         ensureReaper();
-        final LeaseSweeper.Result result = reaper.reap();
+        final ReapResult result = reaper.reap();
         for (final AttachedHandle handle : handles)
         {
             if (!participants.isOwnedActive(handle.participantIndex()))
@@ -311,7 +333,7 @@ public final class IpcQueue implements AutoCloseable
         if (reaper == null)
         {
             adminRow = participants.attach(ParticipantDescriptor.ROLE_ADMIN, clock.nowEpochMs());
-            sweeper = new LeaseSweeper(file.buffer(), lanes, deadLetters, clock, file.maxDeliveries(), adminRow + 1,
+            sweeper = new LeaseSweeper(file.buffer(), lanes, deadLetters, clock, adminRow + 1,
                 file.heartbeatTimeoutMs());
             reaper = new Reaper(participants, sweeper, clock, file.heartbeatTimeoutMs(), adminRow);
         }

@@ -1,7 +1,7 @@
 package io.ipcq;
 
 import io.ipcq.layout.CounterIndex;
-import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.RingConsumer;
 import io.ipcq.ring.SlotLease;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -39,8 +39,8 @@ public final class Lease implements AutoCloseable
     {
         active = true;
         fenced = false;
-        final LaneRing ring = slot.ring();
-        payload.wrap(ring.buffer(), slot.payloadOffset(), ring.checkedPayloadLengthOrZero(slot));
+        final RingConsumer ring = slot.ring();
+        payload.wrap(ring.ring().buffer(), slot.payloadOffset(), ring.checkedPayloadLengthOrZero(slot));
     }
 
     /**
@@ -96,7 +96,8 @@ public final class Lease implements AutoCloseable
     {
         return consumer.queue().clock().toEpochMs(
             io.ipcq.layout.SlotDescriptor.deadlineSinceCreated(
-                slot.ring().buffer().getLongVolatile(slot.slotOffset() + io.ipcq.layout.SlotDescriptor.DEADLINE_OFFSET)));
+                slot.ring().ring().buffer().getLongVolatile(
+                    slot.slotOffset() + io.ipcq.layout.SlotDescriptor.DEADLINE_OFFSET)));
     }
 
     public boolean isActive()
@@ -128,14 +129,14 @@ public final class Lease implements AutoCloseable
     {
         checkActive();
         final int result = slot.ring().requeueOrDeadLetter(
-            slot.position(), slot.leasedWord(), consumer.maxDeliveries(), consumer.queue().deadLetterRing(),
+            slot.position(), slot.leasedWord(), consumer.maxDeliveries(), consumer.queue().deadLetterRing().producer(),
             consumer.holder());
-        if (result == LaneRing.FENCED)
+        if (result == RingConsumer.FENCED)
         {
             end(CounterIndex.FENCED_ACKS);
             return false;
         }
-        if (result == LaneRing.DEAD_LETTERED_OK)
+        if (result == RingConsumer.DEAD_LETTERED_OK)
         {
             consumer.count(CounterIndex.DEAD_LETTERED);
         }

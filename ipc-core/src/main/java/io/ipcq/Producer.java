@@ -4,7 +4,7 @@ import io.ipcq.internal.CrashPoint;
 import io.ipcq.internal.ParticipantTable;
 import io.ipcq.layout.CounterIndex;
 import io.ipcq.layout.SlotDescriptor;
-import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.RingProducer;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -23,7 +23,7 @@ public final class Producer extends AttachedHandle
     private final IdleStrategy idleStrategy = new BackoffIdleStrategy();
     /** Every Claim this producer has wrapped: close aborts those still open, so no claim outlives its producer. */
     private final java.util.ArrayList<Claim> claims = new java.util.ArrayList<>(2);
-    /** Per lane, the Full Epoch this producer's last search of a full lane ended with (LaneRing.tryClaim). */
+    /** Per lane, the Full Epoch this producer's last search of a full lane ended with (RingProducer.tryClaim). */
     private final long[] fullEpochsSeen;
 
     Producer(final IpcQueue queue, final int row)
@@ -71,14 +71,15 @@ public final class Producer extends AttachedHandle
     private SendResult offer(final int lane, final DirectBuffer source, final int offset, final int length)
     {
         checkOpen();
-        final LaneRing ring = queue.lane(lane);
+        final RingProducer ring = queue.lane(lane).producer();
         checkLength(length);
         final long position = ring.tryClaim(holder, fullEpochsSeen);
         if (position < 0)
         {
-            return position == LaneRing.FULL ? SendResult.FULL : SendResult.SEALED;
+            return position == RingProducer.FULL ? SendResult.FULL : SendResult.SEALED;
         }
-        buffer.putBytes(ring.slotOffset(position) + SlotDescriptor.PAYLOAD_OFFSET, source, offset, length);
+        ring.ring().buffer().putBytes(
+            ring.ring().slotOffset(position) + SlotDescriptor.PAYLOAD_OFFSET, source, offset, length);
         if (CrashPoint.ENABLED)
         {
             CrashPoint.SEND_AFTER_PAYLOAD_WRITE.reached();
@@ -149,7 +150,7 @@ public final class Producer extends AttachedHandle
     public SendResult tryClaim(final int lane, final int length, final Claim claim)
     {
         checkOpen();
-        final LaneRing ring = queue.lane(lane);
+        final RingProducer ring = queue.lane(lane).producer();
         checkLength(length);
         final long position = ring.tryClaim(holder, fullEpochsSeen);
         if (position < 0)
@@ -171,7 +172,7 @@ public final class Producer extends AttachedHandle
 
     private SendResult refused(final long position)
     {
-        if (position == LaneRing.FULL)
+        if (position == RingProducer.FULL)
         {
             ParticipantTable.increment(buffer, rowOffset, CounterIndex.REJECTED_FULL);
             return SendResult.FULL;

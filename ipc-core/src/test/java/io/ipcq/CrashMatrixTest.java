@@ -3,7 +3,7 @@ package io.ipcq;
 import io.ipcq.internal.CrashPoint;
 import io.ipcq.layout.CounterIndex;
 import io.ipcq.layout.SlotDescriptor;
-import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.RingSlots;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -297,7 +297,7 @@ class CrashMatrixTest
                     inFlight = (long)(CHILD_SENDS / 2);
                     // The file right after: the slot of position 0 (still holding message 0, leased here) says
                     // "skipped through position CAPACITY", and the tail still says CAPACITY.
-                    final LaneRing ring = queue.lane(0);
+                    final RingSlots ring = queue.lane(0).slots();
                     assertEquals(CAPACITY, ring.tailPosition(), "tail not moved on past the marked position");
                     final long marked = ring.sequence(CAPACITY);
                     assertEquals(SlotDescriptor.skippedSequence(CAPACITY), marked, "slot 0 marked skipped\n" +
@@ -447,7 +447,7 @@ class CrashMatrixTest
          */
         private void giveBackSkipped()
         {
-            final LaneRing ring = queue.lane(0);
+            final RingSlots ring = queue.lane(0).slots();
             assertTrue(held.get(0).ack(), "ack of a skipped message");
             resolved(heldSeqs.get(0));
             assertEquals(2L * CAPACITY, ring.sequence(0), "the acked slot serves the lap after its last skip");

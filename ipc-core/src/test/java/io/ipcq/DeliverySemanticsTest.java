@@ -1,7 +1,7 @@
 package io.ipcq;
 
 import io.ipcq.layout.CounterIndex;
-import io.ipcq.reaper.LeaseSweeper;
+import io.ipcq.ReapResult;
 import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.EpochClock;
 import org.junit.jupiter.api.Test;
@@ -54,7 +54,7 @@ class DeliverySemanticsTest
         assertNull(first.tryLease(), "the holder itself must not get the message twice");
         assertEquals(1, queue.stats().leased());
 
-        final LeaseSweeper.Result sweep = queue.sweep();
+        final ReapResult sweep = queue.sweep();
         assertEquals(0, sweep.expired(), "a lease within its deadline is not revoked");
         assertNull(second.tryLease());
         assertNull(elsewhere.tryLease());
@@ -410,7 +410,7 @@ class DeliverySemanticsTest
         final Lease lease = queue.consumer().tryLease();
         final long id = lease.id();
         clock.advance(LEASE_TIMEOUT_MS + 500);
-        final LeaseSweeper.Result sweep = queue.sweep();
+        final ReapResult sweep = queue.sweep();
         assertEquals(1, sweep.expired());
         assertEquals(1, sweep.deadLettered());
 
@@ -681,7 +681,7 @@ class DeliverySemanticsTest
             assertNotNull(lease, "attempt " + attempt);
             id = lease.id();
             clock.advance(LEASE_TIMEOUT_MS + 500);
-            final LeaseSweeper.Result sweep = queue.sweep();
+            final ReapResult sweep = queue.sweep();
             assertEquals(1, sweep.expired());
             assertEquals(attempt == 2 ? 1 : 0, sweep.deadLettered());
             assertFalse(lease.ack());

@@ -1,7 +1,7 @@
 package io.ipcq;
 
 import io.ipcq.layout.ParticipantDescriptor;
-import io.ipcq.reaper.LeaseSweeper;
+import io.ipcq.ReapResult;
 import org.agrona.concurrent.SystemEpochClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -41,7 +41,7 @@ class FullLaneRepairTest
         }
         killed(queue, doomed.participantIndex());
 
-        final LeaseSweeper.Result result = queue.reap();
+        final ReapResult result = queue.reap();
         assertEquals(CAPACITY, result.revokedDead(), result::toString);
         // Requeued messages keep their slots: still full until they are acked.
         assertEquals(SendResult.FULL, producer.trySend(0, bytes("still full")));
@@ -89,7 +89,7 @@ class FullLaneRepairTest
         assertNull(consumer.tryLease(), "consumers wait at the open claim while its producer may commit");
 
         killed(queue, doomed.participantIndex());
-        final LeaseSweeper.Result result = queue.reap();
+        final ReapResult result = queue.reap();
         assertEquals(1, result.repairedClaims(), result::toString);
 
         final Lease behind = consumer.tryLease();

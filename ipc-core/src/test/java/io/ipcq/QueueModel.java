@@ -21,7 +21,7 @@ final class QueueModel
         READY, LEASED, REQUEUED, PARKED
     }
 
-    /** What a sweep did, as {@link io.ipcq.reaper.LeaseSweeper.Result} counts it. */
+    /** What a sweep did, as {@link io.ipcq.ReapResult} counts it. */
     record SweepResult(int expired, int deadLettered, int parked, int requeuedSeen)
     {
     }

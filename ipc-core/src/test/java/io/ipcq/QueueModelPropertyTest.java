@@ -1,7 +1,7 @@
 package io.ipcq;
 
 import io.ipcq.layout.CounterIndex;
-import io.ipcq.reaper.LeaseSweeper;
+import io.ipcq.ReapResult;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -720,7 +720,7 @@ class QueueModelPropertyTest
                 return "now +" + model.now();
             }
             final QueueModel.SweepResult expected = model.sweep();
-            final LeaseSweeper.Result actual = queue.sweep();
+            final ReapResult actual = queue.sweep();
             same("sweep", expected.toString(), new QueueModel.SweepResult(
                 actual.expired(), actual.deadLettered(), actual.parked(), actual.requeuedSeen()).toString());
             if (actual.expired() > 0)

@@ -1,6 +1,6 @@
 package io.ipcq;
 
-import io.ipcq.reaper.LeaseSweeper;
+import io.ipcq.ReapResult;
 import org.agrona.concurrent.CachedEpochClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,7 +30,7 @@ class ReaperTest
         assertNotNull(lease);
 
         clock.advance(1_500);
-        final LeaseSweeper.Result result = queue.reap();
+        final ReapResult result = queue.reap();
         assertEquals(1, result.revokedDead());
         assertTrue(result.deadParticipants() >= 2, "producer and consumer both stopped beating: " + result);
         assertEquals(0, result.reclaimedParticipants(), "their process is alive: rows are kept");
@@ -57,7 +57,7 @@ class ReaperTest
         final Consumer consumer = queue.consumer();
         assertEquals(SendResult.OK, producer.trySend(0, "a".getBytes(StandardCharsets.UTF_8)));
         final Lease lease = consumer.tryLease();
-        final LeaseSweeper.Result result = queue.reap();
+        final ReapResult result = queue.reap();
         assertEquals(0, result.revokedDead());
         assertEquals(0, result.deadParticipants());
         assertTrue(lease.ack());

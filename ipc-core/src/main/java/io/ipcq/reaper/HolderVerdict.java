@@ -2,13 +2,14 @@ package io.ipcq.reaper;
 
 import io.ipcq.internal.ParticipantTable;
 import io.ipcq.layout.ParticipantDescriptor;
+import io.ipcq.ring.HolderJudgement;
 
 /**
  * Which holders (participant index + 1) a reaper pass found dead: "dead" holders lose their leases (fencing makes
  * that safe even if they are only paused); "gone" holders' processes no longer exist, so their claims and half-done
  * moves can be repaired without any risk of them writing again.
  */
-public final class HolderVerdict
+public final class HolderVerdict implements HolderJudgement
 {
     public static final HolderVerdict NONE_DEAD = new HolderVerdict(null);
 

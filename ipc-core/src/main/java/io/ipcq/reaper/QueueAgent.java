@@ -1,5 +1,6 @@
 package io.ipcq.reaper;
 
+import io.ipcq.ReapResult;
 import io.ipcq.internal.ParticipantTable;
 import io.ipcq.layout.QueueDescriptor;
 import io.ipcq.ring.QueueClock;
@@ -38,13 +39,12 @@ public final class QueueAgent implements Agent
     private final Reaper reaper;
     private final Rows rows;
     private final int ownRow;
-    private final long ownHolder;
-    private final long heartbeatTimeoutMs;
+    private final ReaperElection election;
     private final long beatIntervalMs;
     private final long reapIntervalMs;
     private long nextBeatMs;
     private long nextReapMs;
-    private volatile LeaseSweeper.Result lastReap;
+    private volatile ReapResult lastReap;
 
     /**
      * @param buffer             the file.
@@ -70,8 +70,7 @@ public final class QueueAgent implements Agent
         this.reaper = reaper;
         this.rows = rows;
         this.ownRow = ownRow;
-        this.ownHolder = ownRow + 1;
-        this.heartbeatTimeoutMs = heartbeatTimeoutMs;
+        this.election = new ReaperElection(buffer, ownRow + 1, heartbeatTimeoutMs);
         this.beatIntervalMs = beatInterval(heartbeatTimeoutMs);
         this.reapIntervalMs = beatIntervalMs;
     }
@@ -110,7 +109,7 @@ public final class QueueAgent implements Agent
         if (isReaper(now) && now - nextReapMs >= 0)
         {
             nextReapMs = now + reapIntervalMs;
-            buffer.putLongRelease(QueueDescriptor.REAPER_HEARTBEAT_OFFSET, now);
+            election.beat(now);
             lastReap = reaper.reap();
             work++;
         }
@@ -119,20 +118,14 @@ public final class QueueAgent implements Agent
 
     private boolean isReaper(final long now)
     {
-        final long owner = buffer.getLongVolatile(QueueDescriptor.REAPER_OWNER_OFFSET);
-        if (owner == ownHolder)
+        final boolean wasReaper = buffer.getLongVolatile(QueueDescriptor.REAPER_OWNER_OFFSET) == ownRow + 1;
+        if (election.elect(now))
         {
-            return true;
-        }
-        final long ownerBeat = buffer.getLongVolatile(QueueDescriptor.REAPER_HEARTBEAT_OFFSET);
-        if (owner == 0 || now - ownerBeat > heartbeatTimeoutMs)
-        {
-            if (buffer.compareAndSetLong(QueueDescriptor.REAPER_OWNER_OFFSET, owner, ownHolder))
+            if (!wasReaper)
             {
-                buffer.putLongRelease(QueueDescriptor.REAPER_HEARTBEAT_OFFSET, now);
                 nextReapMs = now;
-                return true;
             }
+            return true;
         }
         return false;
     }
@@ -143,10 +136,10 @@ public final class QueueAgent implements Agent
     @Override
     public void onClose()
     {
-        buffer.compareAndSetLong(QueueDescriptor.REAPER_OWNER_OFFSET, ownHolder, 0);
+        election.resign();
     }
 
-    public LeaseSweeper.Result lastReap()
+    public ReapResult lastReap()
     {
         return lastReap;
     }

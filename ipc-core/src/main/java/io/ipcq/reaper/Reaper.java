@@ -1,5 +1,6 @@
 package io.ipcq.reaper;
 
+import io.ipcq.ReapResult;
 import io.ipcq.internal.ParticipantTable;
 import io.ipcq.internal.ProcessInfo;
 import io.ipcq.ring.QueueClock;
@@ -7,7 +8,8 @@ import io.ipcq.ring.QueueClock;
 import static io.ipcq.layout.ParticipantDescriptor.*;
 
 /**
- * One reaper pass: judges every participant, then lets the {@link LeaseSweeper} act on what it found.
+ * One reaper pass: judges every participant, then lets the {@link LeaseSweeper} run the repair path with that
+ * verdict.
  * <ul>
  *   <li><b>dead</b>: its process is gone (no such pid, or the pid now names a process with another start time), or
  *   its heartbeat is older than the heartbeat timeout. Its row is marked dead and its leases are revoked.</li>
@@ -46,7 +48,7 @@ public final class Reaper
     /**
      * @return what the pass did.
      */
-    public LeaseSweeper.Result reap()
+    public ReapResult reap()
     {
         final long now = clock.nowEpochMs();
         final HolderVerdict verdict = new HolderVerdict(participants);
@@ -89,7 +91,7 @@ public final class Reaper
             reclaim[index] = processGone;
         }
 
-        final LeaseSweeper.Result slots = sweeper.sweep(verdict);
+        final ReapResult slots = sweeper.sweep(verdict);
 
         int reclaimed = 0;
         for (int index = 0; index < reclaim.length; index++)

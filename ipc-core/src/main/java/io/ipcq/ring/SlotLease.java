@@ -3,11 +3,12 @@ package io.ipcq.ring;
 /**
  * What a lease holder must remember to act on its lease later: where the slot is and the exact lease-state word
  * its CAS installed. Acks, releases and extends CAS against that word, so they fail (are fenced) after any change.
- * Mutable and reused: one per {@code Lease} object, no allocation per message.
+ * Offsets are in the ring's slots buffer ({@link RingSlots#buffer()}). Mutable and reused: one per {@code Lease}
+ * object, no allocation per message.
  */
 public final class SlotLease
 {
-    LaneRing ring;
+    RingConsumer ring;
     long position;
     int slotOffset;
     long leasedWord;
@@ -15,7 +16,7 @@ public final class SlotLease
     int payloadLength;
     long messageId;
 
-    public LaneRing ring()
+    public RingConsumer ring()
     {
         return ring;
     }

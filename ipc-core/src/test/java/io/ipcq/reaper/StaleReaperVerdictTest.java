@@ -1,9 +1,11 @@
 package io.ipcq.reaper;
 
 import io.ipcq.QueueConfig;
+import io.ipcq.ReapResult;
 import io.ipcq.TempQueues;
 import io.ipcq.internal.ParticipantTable;
 import io.ipcq.internal.QueueFile;
+import io.ipcq.internal.QueueRings;
 import io.ipcq.layout.LeaseState;
 import io.ipcq.layout.ParticipantDescriptor;
 import io.ipcq.layout.QueueDescriptor;
@@ -50,10 +52,8 @@ class StaleReaperVerdictTest
             final UnsafeBuffer buffer = file.buffer();
             final QueueDescriptor.Geometry geometry = file.geometry();
             final QueueClock clock = new QueueClock(epochClock, file.createdEpochMs());
-            final LaneRing lane = new LaneRing(buffer, 0, geometry.ringOffset(0), geometry.laneCapacity(),
-                geometry.slotLength(), geometry.maxPayloadLength(), clock);
-            final LaneRing deadLetters = new LaneRing(buffer, 1, geometry.deadLetterRingOffset(),
-                geometry.deadLetterCapacity(), geometry.slotLength(), geometry.maxPayloadLength(), clock);
+            final LaneRing deadLetters = QueueRings.deadLetters(file, clock);
+            final LaneRing lane = QueueRings.lane(file, 0, clock, deadLetters);
             final ParticipantTable participants = new ParticipantTable(buffer, geometry.participantTableOffset(),
                 geometry.participantCapacity());
             final LaneRing[] lanes = { lane };
@@ -61,9 +61,9 @@ class StaleReaperVerdictTest
             // Reapers A and C, one per process, each with its admin row.
             final int rowA = participants.attach(ParticipantDescriptor.ROLE_ADMIN, epochClock.time());
             final int rowC = participants.attach(ParticipantDescriptor.ROLE_ADMIN, epochClock.time());
-            final LeaseSweeper sweeperA = new LeaseSweeper(buffer, lanes, deadLetters, clock, 5, rowA + 1, 1000);
+            final LeaseSweeper sweeperA = new LeaseSweeper(buffer, lanes, deadLetters, clock, rowA + 1, 1000);
             final Reaper reaperC = new Reaper(participants,
-                new LeaseSweeper(buffer, lanes, deadLetters, clock, 5, rowC + 1, 1000), clock, 1000, rowC);
+                new LeaseSweeper(buffer, lanes, deadLetters, clock, rowC + 1, 1000), clock, 1000, rowC);
 
             // Producer B attached, then its process died (a pid that no longer exists).
             final int rowB = participants.attach(ParticipantDescriptor.ROLE_PRODUCER, epochClock.time());
@@ -84,25 +84,27 @@ class StaleReaperVerdictTest
             // Producer D attaches (it gets B's row, the first free one) and claims position 0.
             final int rowD = participants.attach(ParticipantDescriptor.ROLE_PRODUCER, epochClock.time());
             assertEquals(rowB, rowD, "the row is reused");
-            final long position = lane.tryClaim(rowD + 1);
+            final long position = lane.producer().tryClaim(rowD + 1);
             assertEquals(0, position);
 
             // Reaper A wakes and finishes its pass with the verdict it made before the stall.
-            final LeaseSweeper.Result stale = sweeperA.sweep(staleVerdict);
+            final ReapResult stale = sweeperA.sweep(staleVerdict);
 
             // A consumer looks at the lane meanwhile (it steps over a tombstone).
             final SlotLease lease = new SlotLease();
-            final boolean leasedEarly = lane.tryLeaseNext(9, lease, 30_000);
+            final boolean leasedEarly = lane.consumer().tryLeaseNext(9, lease, 30_000);
 
             // D writes and commits: its trySend answers OK.
-            buffer.putLong(lane.slotOffset(position) + io.ipcq.layout.SlotDescriptor.PAYLOAD_OFFSET, 42);
-            lane.commit(position, Long.BYTES);
+            lane.slots().buffer().putLong(
+                lane.slots().slotOffset(position) + io.ipcq.layout.SlotDescriptor.PAYLOAD_OFFSET, 42);
+            lane.producer().commit(position, Long.BYTES);
 
-            final boolean delivered = leasedEarly || lane.tryLeaseNext(9, lease, 30_000) ||
-                lane.tryLeaseRequeued(9, lease, 30_000);
+            final boolean delivered = leasedEarly || lane.consumer().tryLeaseNext(9, lease, 30_000) ||
+                lane.consumer().tryLeaseRequeued(9, lease, 30_000);
             final String slot = "stale pass repaired " + stale.repairedClaims() + " claim(s); slot now " +
-                LeaseState.toString(lane.leaseStateWord(position)) + ", sequence " + lane.sequence(position) +
-                ", lease cursor " + lane.leaseCursor();
+                LeaseState.toString(lane.slots().leaseStateWord(position)) + ", sequence " +
+                lane.slots().sequence(position) +
+                ", lease cursor " + lane.slots().leaseCursor();
             assertTrue(delivered, "the message D committed is never delivered: " + slot);
             assertEquals(0, stale.repairedClaims(), "the stale pass tombstoned the live producer's claim: " + slot);
         }
@@ -129,19 +131,17 @@ class StaleReaperVerdictTest
             final UnsafeBuffer buffer = file.buffer();
             final QueueDescriptor.Geometry geometry = file.geometry();
             final QueueClock clock = new QueueClock(epochClock, file.createdEpochMs());
-            final LaneRing lane = new LaneRing(buffer, 0, geometry.ringOffset(0), geometry.laneCapacity(),
-                geometry.slotLength(), geometry.maxPayloadLength(), clock);
-            final LaneRing deadLetters = new LaneRing(buffer, 1, geometry.deadLetterRingOffset(),
-                geometry.deadLetterCapacity(), geometry.slotLength(), geometry.maxPayloadLength(), clock);
+            final LaneRing deadLetters = QueueRings.deadLetters(file, clock);
+            final LaneRing lane = QueueRings.lane(file, 0, clock, deadLetters);
             final ParticipantTable participants = new ParticipantTable(buffer, geometry.participantTableOffset(),
                 geometry.participantCapacity());
             final LaneRing[] lanes = { lane };
 
             final int rowA = participants.attach(ParticipantDescriptor.ROLE_ADMIN, epochClock.time());
             final int rowC = participants.attach(ParticipantDescriptor.ROLE_ADMIN, epochClock.time());
-            final LeaseSweeper sweeperA = new LeaseSweeper(buffer, lanes, deadLetters, clock, 5, rowA + 1, 1000);
+            final LeaseSweeper sweeperA = new LeaseSweeper(buffer, lanes, deadLetters, clock, rowA + 1, 1000);
             final Reaper reaperC = new Reaper(participants,
-                new LeaseSweeper(buffer, lanes, deadLetters, clock, 5, rowC + 1, 1000), clock, 1000, rowC);
+                new LeaseSweeper(buffer, lanes, deadLetters, clock, rowC + 1, 1000), clock, 1000, rowC);
 
             // Producer B attached, then its process died; reaper A judges it gone and stalls before its sweep.
             final int rowB = participants.attach(ParticipantDescriptor.ROLE_PRODUCER, epochClock.time());
@@ -156,30 +156,32 @@ class StaleReaperVerdictTest
             assertEquals(1, reaperC.reap().reclaimedParticipants());
             final int rowD = participants.attach(ParticipantDescriptor.ROLE_PRODUCER, epochClock.time());
             assertEquals(rowB, rowD, "the row is reused");
-            final long position = lane.tryClaim(rowD + 1);
+            final long position = lane.producer().tryClaim(rowD + 1);
             assertEquals(0, position);
 
             // D pauses past the heartbeat timeout: C declares it dead, but its process lives, so C keeps its claim.
             epochClock.advance(1_500);
             participants.beat(rowC, epochClock.time());
-            final LeaseSweeper.Result byC = reaperC.reap();
+            final ReapResult byC = reaperC.reap();
             assertEquals(ParticipantDescriptor.ROW_DEAD, participants.rowState(rowD));
             assertEquals(0, byC.repairedClaims(), "a live producer's claim is never repaired");
 
             // Reaper A wakes and finishes its pass with its verdict about B; then D wakes and commits (trySend: OK).
-            final LeaseSweeper.Result stale = sweeperA.sweep(staleVerdict);
+            final ReapResult stale = sweeperA.sweep(staleVerdict);
             final SlotLease lease = new SlotLease();
-            final boolean leasedEarly = lane.tryLeaseNext(9, lease, 30_000);
-            buffer.putLong(lane.slotOffset(position) + io.ipcq.layout.SlotDescriptor.PAYLOAD_OFFSET, 42);
-            lane.commit(position, Long.BYTES);
+            final boolean leasedEarly = lane.consumer().tryLeaseNext(9, lease, 30_000);
+            lane.slots().buffer().putLong(
+                lane.slots().slotOffset(position) + io.ipcq.layout.SlotDescriptor.PAYLOAD_OFFSET, 42);
+            lane.producer().commit(position, Long.BYTES);
 
-            final boolean delivered = leasedEarly || lane.tryLeaseNext(9, lease, 30_000) ||
-                lane.tryLeaseRequeued(9, lease, 30_000);
-            lane.seal();
+            final boolean delivered = leasedEarly || lane.consumer().tryLeaseNext(9, lease, 30_000) ||
+                lane.consumer().tryLeaseRequeued(9, lease, 30_000);
+            lane.producer().seal();
             final String slot = "stale pass repaired " + stale.repairedClaims() + " claim(s); slot now " +
-                LeaseState.toString(lane.leaseStateWord(position)) + ", sequence " + lane.sequence(position) +
-                ", lease cursor " + lane.leaseCursor() + ", lane drained (end of stream once sealed): " +
-                lane.isDrained();
+                LeaseState.toString(lane.slots().leaseStateWord(position)) + ", sequence " +
+                lane.slots().sequence(position) +
+                ", lease cursor " + lane.slots().leaseCursor() + ", lane drained (end of stream once sealed): " +
+                lane.slots().isDrained();
             assertTrue(delivered, "the message D committed is never delivered: " + slot);
             assertEquals(0, stale.repairedClaims(), "the stale pass tombstoned the live producer's claim: " + slot);
         }

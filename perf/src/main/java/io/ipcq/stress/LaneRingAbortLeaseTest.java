@@ -42,12 +42,12 @@ public class LaneRingAbortLeaseTest
     @Actor
     public void producer(final III_Result r)
     {
-        final long aborted = fixture.ring.tryClaim(PRODUCER_1);
+        final long aborted = fixture.lane.producer().tryClaim(PRODUCER_1);
         if (aborted >= 0)
         {
-            fixture.ring.abort(aborted);
+            fixture.lane.producer().abort(aborted);
         }
-        final long position = fixture.ring.tryClaim(PRODUCER_1);
+        final long position = fixture.lane.producer().tryClaim(PRODUCER_1);
         if (position >= 0)
         {
             fixture.writeAndCommit(position);
@@ -61,7 +61,7 @@ public class LaneRingAbortLeaseTest
         int result = 0;
         for (int i = 0; i < 2; i++)
         {
-            if (fixture.ring.tryLeaseNext(CONSUMER_1, lease, LEASE_TIMEOUT_MS))
+            if (fixture.lane.consumer().tryLeaseNext(CONSUMER_1, lease, LEASE_TIMEOUT_MS))
             {
                 result = result == 0 && lease.position() == 1 && fixture.checkDelivery(lease, 1) == 0 ? 1 : -1;
             }
@@ -74,7 +74,7 @@ public class LaneRingAbortLeaseTest
     public void arbiter(final III_Result r)
     {
         final boolean ok = leased == 1 ?
-            fixture.ring.ack(lease) && fixture.isEmptyAndDrained(arbiterLease) :
+            fixture.lane.consumer().ack(lease) && fixture.isEmptyAndDrained(arbiterLease) :
             fixture.consumeExactly(1, arbiterLease) && fixture.isEmptyAndDrained(arbiterLease);
         r.r3 = ok ? 1 : 0;
     }

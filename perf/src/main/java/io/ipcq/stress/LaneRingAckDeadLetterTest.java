@@ -38,7 +38,7 @@ public class LaneRingAckDeadLetterTest
 {
     private static final int MAX_DELIVERIES = 1;
 
-    private final RingFixture fixture = new RingFixture(2, 0, 0);
+    private final RingFixture fixture = new RingFixture(2, 0, 0, MAX_DELIVERIES);
     private final SlotLease lease = new SlotLease();
     private final SlotLease deadLetter = new SlotLease();
 
@@ -51,24 +51,24 @@ public class LaneRingAckDeadLetterTest
     @Actor
     public void holder(final IIII_Result r)
     {
-        r.r1 = fixture.ring.ack(lease) ? 1 : 0;
+        r.r1 = fixture.lane.consumer().ack(lease) ? 1 : 0;
     }
 
     @Actor
     public void sweeper(final IIII_Result r)
     {
-        r.r2 = fixture.sweep(0, MAX_DELIVERIES);
+        r.r2 = fixture.sweep(0);
     }
 
     @Arbiter
     public void arbiter(final IIII_Result r)
     {
-        final long deadLettered = fixture.deadLetters.tailPosition();
+        final long deadLettered = fixture.deadLetters.slots().tailPosition();
         r.r3 = (int)deadLettered;
         boolean ok = fixture.isFreed(0);
         if (deadLettered > 0)
         {
-            ok &= fixture.deadLetters.tryLeaseNext(CONSUMER_2, deadLetter, LEASE_TIMEOUT_MS) &&
+            ok &= fixture.deadLetters.consumer().tryLeaseNext(CONSUMER_2, deadLetter, LEASE_TIMEOUT_MS) &&
                 fixture.checkDelivery(deadLetter, fixture.ring.messageId(0), 0, 2) == 0;
         }
         r.r4 = ok ? 1 : 0;

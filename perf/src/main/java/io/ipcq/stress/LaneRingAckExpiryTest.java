@@ -39,7 +39,7 @@ public class LaneRingAckExpiryTest
 {
     private static final int MAX_DELIVERIES = 16;
 
-    private final RingFixture fixture = new RingFixture(2, 0, 0);
+    private final RingFixture fixture = new RingFixture(2, 0, 0, MAX_DELIVERIES);
     private final SlotLease lease = new SlotLease();
 
     public LaneRingAckExpiryTest()
@@ -51,13 +51,13 @@ public class LaneRingAckExpiryTest
     @Actor
     public void holder(final IIII_Result r)
     {
-        r.r1 = fixture.ring.ack(lease) ? 1 : 0;
+        r.r1 = fixture.lane.consumer().ack(lease) ? 1 : 0;
     }
 
     @Actor
     public void sweeper(final IIII_Result r)
     {
-        r.r2 = fixture.sweep(0, MAX_DELIVERIES);
+        r.r2 = fixture.sweep(0);
     }
 
     @Arbiter

@@ -44,7 +44,7 @@ public class LaneRingClaimRepairTest
     @Actor
     public void producer(final III_Result r)
     {
-        final long position = fixture.ring.tryClaim(PRODUCER_1);
+        final long position = fixture.lane.producer().tryClaim(PRODUCER_1);
         if (position >= 0)
         {
             fixture.writeAndCommit(position);
@@ -61,7 +61,7 @@ public class LaneRingClaimRepairTest
             final long word = fixture.ring.leaseStateWord(0);
             if (fixture.ring.sequence(0) == 0 && state(word) == FREE)
             {
-                r.r2 = fixture.ring.repairClaim(0, word) ? 1 : 0;
+                r.r2 = fixture.lane.repair().repairClaim(0, word) ? 1 : 0;
             }
         }
     }

@@ -46,7 +46,7 @@ public class LaneRingCommitLeaseTest
     @Actor
     public void producer()
     {
-        final long position = fixture.ring.tryClaim(PRODUCER_1);
+        final long position = fixture.lane.producer().tryClaim(PRODUCER_1);
         claimed = position;
         if (position >= 0)
         {
@@ -57,7 +57,7 @@ public class LaneRingCommitLeaseTest
     @Actor
     public void consumer(final IIII_Result r)
     {
-        if (fixture.ring.tryLeaseNext(CONSUMER_1, lease, LEASE_TIMEOUT_MS))
+        if (fixture.lane.consumer().tryLeaseNext(CONSUMER_1, lease, LEASE_TIMEOUT_MS))
         {
             r.r1 = lease.payloadLength();
             r.r2 = fixture.checkDelivery(lease, 1);

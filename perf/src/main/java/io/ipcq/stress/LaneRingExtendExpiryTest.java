@@ -42,7 +42,7 @@ public class LaneRingExtendExpiryTest
 {
     private static final int MAX_DELIVERIES = 16;
 
-    private final RingFixture fixture = new RingFixture(2, 0, 0);
+    private final RingFixture fixture = new RingFixture(2, 0, 0, MAX_DELIVERIES);
     private final SlotLease lease = new SlotLease();
     private final long extendedDeadline;
 
@@ -56,14 +56,14 @@ public class LaneRingExtendExpiryTest
     @Actor
     public void holder(final IIII_Result r)
     {
-        r.r1 = fixture.ring.extend(lease, extendedDeadline) ? 1 : 0;
-        r.r2 = fixture.ring.ack(lease) ? 1 : 0;
+        r.r1 = fixture.lane.consumer().extend(lease, extendedDeadline) ? 1 : 0;
+        r.r2 = fixture.lane.consumer().ack(lease) ? 1 : 0;
     }
 
     @Actor
     public void sweeper(final IIII_Result r)
     {
-        r.r3 = fixture.sweep(0, MAX_DELIVERIES);
+        r.r3 = fixture.sweep(0);
     }
 
     @Arbiter

@@ -1,6 +1,7 @@
 package io.ipcq.stress;
 
 import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.RingProducer;
 import io.ipcq.ring.SlotLease;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -82,7 +83,7 @@ public class LaneRingFullEpochWakeTest
     @Actor
     public void consumer()
     {
-        acked = fixture.ring.ack(leases[2]);
+        acked = fixture.lane.consumer().ack(leases[2]);
         ackReturned = true;
     }
 
@@ -91,14 +92,14 @@ public class LaneRingFullEpochWakeTest
     {
         final long first = claimAndCommit();
         r.r1 = (int)first;
-        if (first != LaneRing.FULL)
+        if (first != RingProducer.FULL)
         {
             r.r2 = NOT_MADE;
             return;
         }
         final boolean freedBefore = ackReturned;
         final long second = claimAndCommit();
-        if (second == LaneRing.FULL && freedBefore)
+        if (second == RingProducer.FULL && freedBefore)
         {
             producerVerdict |= SPURIOUS_FULL;
         }
@@ -107,7 +108,7 @@ public class LaneRingFullEpochWakeTest
 
     private long claimAndCommit()
     {
-        final long position = fixture.ring.tryClaim(PRODUCER_2, fullEpochsSeen);
+        final long position = fixture.lane.producer().tryClaim(PRODUCER_2, fullEpochsSeen);
         if (position >= 0)
         {
             fixture.writeAndCommit(position);
@@ -118,7 +119,7 @@ public class LaneRingFullEpochWakeTest
     @Arbiter
     public void arbiter(final III_Result r)
     {
-        final LaneRing ring = fixture.ring;
+        final LaneRing ring = fixture.lane;
         int verdict = producerVerdict;
         if (!acked)
         {
@@ -128,7 +129,7 @@ public class LaneRingFullEpochWakeTest
         {
             // The producer's next claim, with the memory its last search left: the ack has returned.
             final long position = claimAndCommit();
-            if (position == LaneRing.FULL)
+            if (position == RingProducer.FULL)
             {
                 verdict |= LOST_WAKEUP;
             }
@@ -137,23 +138,23 @@ public class LaneRingFullEpochWakeTest
                 verdict |= LOST_OR_DUPLICATED;
             }
         }
-        if (ring.tryClaim(PRODUCER_2, fullEpochsSeen) != LaneRing.FULL)
+        if (ring.producer().tryClaim(PRODUCER_2, fullEpochsSeen) != RingProducer.FULL)
         {
             verdict |= NOT_FULL_AGAIN;
         }
-        if (ring.tailPosition() != EXPECTED + 1 || !fixture.consumeExactly(EXPECTED, lease) ||
-            ring.tryLeaseNext(ARBITER, lease, LEASE_TIMEOUT_MS))
+        if (ring.slots().tailPosition() != EXPECTED + 1 || !fixture.consumeExactly(EXPECTED, lease) ||
+            ring.consumer().tryLeaseNext(ARBITER, lease, LEASE_TIMEOUT_MS))
         {
             verdict |= LOST_OR_DUPLICATED;
         }
         for (int i : new int[] {0, 1, 3})
         {
-            if (!ring.ack(leases[i]))
+            if (!ring.consumer().ack(leases[i]))
             {
                 verdict |= ACK_FENCED;
             }
         }
-        if (!fixture.isEmptyAndDrained(lease) || ring.leaseCursor() != EXPECTED + 1)
+        if (!fixture.isEmptyAndDrained(lease) || ring.slots().leaseCursor() != EXPECTED + 1)
         {
             verdict |= NOT_DRAINED;
         }

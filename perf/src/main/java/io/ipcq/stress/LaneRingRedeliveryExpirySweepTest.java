@@ -38,7 +38,7 @@ public class LaneRingRedeliveryExpirySweepTest
 {
     private static final int MAX_DELIVERIES = 16;
 
-    private final RingFixture fixture = new RingFixture(2, 0, 0);
+    private final RingFixture fixture = new RingFixture(2, 0, 0, MAX_DELIVERIES);
     private final SlotLease lease = new SlotLease();
     private int wrong;
 
@@ -46,7 +46,7 @@ public class LaneRingRedeliveryExpirySweepTest
     {
         fixture.produceAndLease(CONSUMER_1, lease);
         fixture.expireLeases();
-        if (fixture.sweep(0, MAX_DELIVERIES) != SWEPT_REQUEUED)
+        if (fixture.sweep(0) != SWEPT_REQUEUED)
         {
             throw new IllegalStateException("fixture: the expired lease was not requeued");
         }
@@ -55,18 +55,18 @@ public class LaneRingRedeliveryExpirySweepTest
     @Actor
     public void consumer2(final IIII_Result r)
     {
-        if (fixture.ring.tryLeaseRequeued(CONSUMER_2, lease, LEASE_TIMEOUT_MS))
+        if (fixture.lane.consumer().tryLeaseRequeued(CONSUMER_2, lease, LEASE_TIMEOUT_MS))
         {
             r.r1 = 1;
             wrong = fixture.checkDelivery(lease, 2);
-            r.r2 = fixture.ring.ack(lease) ? 1 : 0;
+            r.r2 = fixture.lane.consumer().ack(lease) ? 1 : 0;
         }
     }
 
     @Actor
     public void sweeper(final IIII_Result r)
     {
-        r.r3 = fixture.sweep(0, MAX_DELIVERIES);
+        r.r3 = fixture.sweep(0);
     }
 
     @Arbiter

@@ -1,6 +1,7 @@
 package io.ipcq.stress;
 
 import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.RingConsumer;
 import io.ipcq.ring.SlotLease;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -39,7 +40,7 @@ public class LaneRingReleaseExpiryTest
 {
     private static final int MAX_DELIVERIES = 16;
 
-    private final RingFixture fixture = new RingFixture(2, 0, 0);
+    private final RingFixture fixture = new RingFixture(2, 0, 0, MAX_DELIVERIES);
     private final SlotLease lease = new SlotLease();
 
     public LaneRingReleaseExpiryTest()
@@ -51,21 +52,21 @@ public class LaneRingReleaseExpiryTest
     @Actor
     public void holder(final IIII_Result r)
     {
-        r.r1 = fixture.ring.requeueOrDeadLetter(
-            lease.position(), lease.leasedWord(), MAX_DELIVERIES, fixture.deadLetters, CONSUMER_1) ==
-            LaneRing.REQUEUED_OK ? 1 : 0;
+        r.r1 = fixture.lane.consumer().requeueOrDeadLetter(
+            lease.position(), lease.leasedWord(), MAX_DELIVERIES, fixture.deadLetters.producer(), CONSUMER_1) ==
+            RingConsumer.REQUEUED_OK ? 1 : 0;
     }
 
     @Actor
     public void sweeper(final IIII_Result r)
     {
-        r.r2 = fixture.sweep(0, MAX_DELIVERIES);
+        r.r2 = fixture.sweep(0);
     }
 
     @Arbiter
     public void arbiter(final IIII_Result r)
     {
-        final int deliveries = fixture.buffer.getInt(fixture.ring.slotOffset(0) + DELIVERY_COUNT_OFFSET);
+        final int deliveries = fixture.slots.getInt(fixture.ring.slotOffset(0) + DELIVERY_COUNT_OFFSET);
         r.r3 = fixture.isCommittedIn(0, REQUEUED) && deliveries == 1 ? REQUEUED : -1;
         r.r4 = (int)fixture.ring.requeueCount();
     }

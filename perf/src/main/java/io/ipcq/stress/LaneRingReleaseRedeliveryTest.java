@@ -1,6 +1,7 @@
 package io.ipcq.stress;
 
 import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.RingConsumer;
 import io.ipcq.ring.SlotLease;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -41,7 +42,7 @@ public class LaneRingReleaseRedeliveryTest
 {
     private static final int MAX_DELIVERIES = 16;
 
-    private final RingFixture fixture = new RingFixture(2, 0, 0);
+    private final RingFixture fixture = new RingFixture(2, 0, 0, MAX_DELIVERIES);
     private final SlotLease lease1 = new SlotLease();
     private final SlotLease lease2 = new SlotLease();
     private int wrong1;
@@ -55,11 +56,11 @@ public class LaneRingReleaseRedeliveryTest
     @Actor
     public void consumer1(final IIII_Result r)
     {
-        final LaneRing ring = fixture.ring;
-        r.r1 = ring.requeueOrDeadLetter(
-            lease1.position(), lease1.leasedWord(), MAX_DELIVERIES, fixture.deadLetters, CONSUMER_1) ==
-            LaneRing.REQUEUED_OK ? 1 : 0;
-        if (ring.tryLeaseRequeued(CONSUMER_1, lease1, LEASE_TIMEOUT_MS))
+        final LaneRing ring = fixture.lane;
+        r.r1 = ring.consumer().requeueOrDeadLetter(
+            lease1.position(), lease1.leasedWord(), MAX_DELIVERIES, fixture.deadLetters.producer(), CONSUMER_1) ==
+            RingConsumer.REQUEUED_OK ? 1 : 0;
+        if (ring.consumer().tryLeaseRequeued(CONSUMER_1, lease1, LEASE_TIMEOUT_MS))
         {
             r.r2 = 1;
             wrong1 = fixture.checkDelivery(lease1, 2);
@@ -69,7 +70,7 @@ public class LaneRingReleaseRedeliveryTest
     @Actor
     public void consumer2(final IIII_Result r)
     {
-        if (fixture.ring.tryLeaseRequeued(CONSUMER_2, lease2, LEASE_TIMEOUT_MS))
+        if (fixture.lane.consumer().tryLeaseRequeued(CONSUMER_2, lease2, LEASE_TIMEOUT_MS))
         {
             r.r3 = 1;
             wrong2 = fixture.checkDelivery(lease2, 2);

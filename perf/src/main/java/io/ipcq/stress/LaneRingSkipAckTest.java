@@ -68,7 +68,7 @@ public class LaneRingSkipAckTest
         held = fixture.leaseNext(CONSUMER_1);
         for (int i = 1; i < 4; i++)
         {
-            if (!fixture.ring.ack(fixture.leaseNext(CONSUMER_2)))
+            if (!fixture.lane.consumer().ack(fixture.leaseNext(CONSUMER_2)))
             {
                 throw new IllegalStateException("setup ack fenced");
             }
@@ -78,13 +78,13 @@ public class LaneRingSkipAckTest
     @Actor
     public void holder(final III_Result r)
     {
-        r.r2 = fixture.ring.ack(held) ? 1 : 0;
+        r.r2 = fixture.lane.consumer().ack(held) ? 1 : 0;
     }
 
     @Actor
     public void producer(final III_Result r)
     {
-        final long position = fixture.ring.tryClaim(PRODUCER_2, fullEpochsSeen);
+        final long position = fixture.lane.producer().tryClaim(PRODUCER_2, fullEpochsSeen);
         if (position >= 0)
         {
             fixture.writeAndCommit(position);
@@ -105,7 +105,7 @@ public class LaneRingSkipAckTest
         final boolean slot0 = claimed == 5 ?
             fixture.isFreeFor(8) :
             fixture.isCommittedIn(4, READY) &&
-                fixture.buffer.getLong(fixture.ring.slotOffset(4) + POSITION_OFFSET) == 4;
+                fixture.slots.getLong(fixture.ring.slotOffset(4) + POSITION_OFFSET) == 4;
         if (!slot0)
         {
             verdict |= WRONG_SLOT_0;

@@ -68,12 +68,12 @@ public class LaneRingSkipFirstLeaseTest
     public LaneRingSkipFirstLeaseTest()
     {
         fixture.produce(PRODUCER_1);
-        final long aborted = fixture.ring.tryClaim(PRODUCER_1);
+        final long aborted = fixture.lane.producer().tryClaim(PRODUCER_1);
         if (aborted != 1)
         {
             throw new IllegalStateException("setup claim: " + aborted);
         }
-        fixture.ring.abort(aborted);
+        fixture.lane.producer().abort(aborted);
     }
 
     @Actor
@@ -85,7 +85,7 @@ public class LaneRingSkipFirstLeaseTest
 
     private int leaseAndAck()
     {
-        if (!fixture.ring.tryLeaseNext(CONSUMER_1, consumerLease, LEASE_TIMEOUT_MS))
+        if (!fixture.lane.consumer().tryLeaseNext(CONSUMER_1, consumerLease, LEASE_TIMEOUT_MS))
         {
             return -1;
         }
@@ -93,7 +93,7 @@ public class LaneRingSkipFirstLeaseTest
         {
             consumerVerdict |= BAD_DELIVERY;
         }
-        if (!fixture.ring.ack(consumerLease))
+        if (!fixture.lane.consumer().ack(consumerLease))
         {
             consumerVerdict |= ACK_FENCED;
         }
@@ -103,7 +103,7 @@ public class LaneRingSkipFirstLeaseTest
     @Actor
     public void producer(final IIII_Result r)
     {
-        final long position = fixture.ring.tryClaim(PRODUCER_2, fullEpochsSeen);
+        final long position = fixture.lane.producer().tryClaim(PRODUCER_2, fullEpochsSeen);
         if (position >= 0)
         {
             fixture.writeAndCommit(position);
@@ -114,7 +114,7 @@ public class LaneRingSkipFirstLeaseTest
     @Arbiter
     public void arbiter(final IIII_Result r)
     {
-        final LaneRing ring = fixture.ring;
+        final LaneRing ring = fixture.lane;
         final long produced = r.r3;
         if (produced != 2 && produced != 3)
         {
@@ -126,13 +126,13 @@ public class LaneRingSkipFirstLeaseTest
         {
             verdict |= LOST_OR_DUPLICATED;
         }
-        if (ring.tailPosition() != produced + 1)
+        if (ring.slots().tailPosition() != produced + 1)
         {
             verdict |= WRONG_TAIL;
         }
         if (r.r2 == -1)
         {
-            if (ring.tryLeaseNext(ARBITER, arbiterLease, LEASE_TIMEOUT_MS))
+            if (ring.consumer().tryLeaseNext(ARBITER, arbiterLease, LEASE_TIMEOUT_MS))
             {
                 if (arbiterLease.position() != produced)
                 {
@@ -142,7 +142,7 @@ public class LaneRingSkipFirstLeaseTest
                 {
                     verdict |= BAD_DELIVERY;
                 }
-                if (!ring.ack(arbiterLease))
+                if (!ring.consumer().ack(arbiterLease))
                 {
                     verdict |= ACK_FENCED;
                 }
@@ -152,7 +152,7 @@ public class LaneRingSkipFirstLeaseTest
                 verdict |= LOST_OR_DUPLICATED;
             }
         }
-        if (!fixture.isEmptyAndDrained(arbiterLease) || ring.leaseCursor() != produced + 1)
+        if (!fixture.isEmptyAndDrained(arbiterLease) || ring.slots().leaseCursor() != produced + 1)
         {
             verdict |= NOT_DRAINED;
         }

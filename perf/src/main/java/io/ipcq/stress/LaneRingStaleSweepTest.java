@@ -1,6 +1,7 @@
 package io.ipcq.stress;
 
 import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.RingConsumer;
 import io.ipcq.ring.SlotLease;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -44,7 +45,7 @@ public class LaneRingStaleSweepTest
 {
     private static final int MAX_DELIVERIES = 16;
 
-    private final RingFixture fixture = new RingFixture(2, 0, 0);
+    private final RingFixture fixture = new RingFixture(2, 0, 0, MAX_DELIVERIES);
     private final SlotLease lease = new SlotLease();
     private final long observedWord;
     private int wrong;
@@ -59,28 +60,29 @@ public class LaneRingStaleSweepTest
     @Actor
     public void holder(final IIII_Result r)
     {
-        final LaneRing ring = fixture.ring;
-        r.r1 = ring.requeueOrDeadLetter(0, lease.leasedWord(), MAX_DELIVERIES, fixture.deadLetters, CONSUMER_1) ==
-            LaneRing.REQUEUED_OK ? 1 : 0;
-        if (ring.tryLeaseRequeued(CONSUMER_1, lease, LEASE_TIMEOUT_MS))
+        final LaneRing ring = fixture.lane;
+        r.r1 = ring.consumer().requeueOrDeadLetter(
+            0, lease.leasedWord(), MAX_DELIVERIES, fixture.deadLetters.producer(), CONSUMER_1) ==
+            RingConsumer.REQUEUED_OK ? 1 : 0;
+        if (ring.consumer().tryLeaseRequeued(CONSUMER_1, lease, LEASE_TIMEOUT_MS))
         {
             r.r2 = 1;
             wrong = fixture.checkDelivery(lease, 2);
-            r.r3 = ring.ack(lease) ? 1 : 0;
+            r.r3 = ring.consumer().ack(lease) ? 1 : 0;
         }
     }
 
     @Actor
     public void sweeper(final IIII_Result r)
     {
-        final LaneRing ring = fixture.ring;
-        if (!ring.claimExpiry(0, observedWord, fixture.clock.nowSinceCreated()))
+        final LaneRing ring = fixture.lane;
+        if (!ring.repair().claimExpiry(0, observedWord, fixture.clock.nowSinceCreated()))
         {
             r.r4 = SWEPT_NOTHING;
             return;
         }
-        r.r4 = ring.requeueOrDeadLetter(0, observedWord, MAX_DELIVERIES, fixture.deadLetters, SWEEPER) ==
-            LaneRing.REQUEUED_OK ? SWEPT_REQUEUED : SWEPT_FENCED;
+        r.r4 = ring.repair().revoke(0, observedWord, SWEEPER) ==
+            RingConsumer.REQUEUED_OK ? SWEPT_REQUEUED : SWEPT_FENCED;
     }
 
     @Arbiter

@@ -48,7 +48,7 @@ public class LaneRingTwoConsumersOneMessageTest
     @Actor
     public void consumer1(final III_Result r)
     {
-        if (fixture.ring.tryLeaseNext(CONSUMER_1, lease1, LEASE_TIMEOUT_MS))
+        if (fixture.lane.consumer().tryLeaseNext(CONSUMER_1, lease1, LEASE_TIMEOUT_MS))
         {
             r.r1 = 1;
             wrong1 = fixture.checkDelivery(lease1, 1);
@@ -58,7 +58,7 @@ public class LaneRingTwoConsumersOneMessageTest
     @Actor
     public void consumer2(final III_Result r)
     {
-        if (fixture.ring.tryLeaseNext(CONSUMER_2, lease2, LEASE_TIMEOUT_MS))
+        if (fixture.lane.consumer().tryLeaseNext(CONSUMER_2, lease2, LEASE_TIMEOUT_MS))
         {
             r.r2 = 1;
             wrong2 = fixture.checkDelivery(lease2, 1);

@@ -51,7 +51,7 @@ public class LaneRingTwoConsumersTwoMessagesTest
     @Actor
     public void consumer1(final III_Result r)
     {
-        if (fixture.ring.tryLeaseNext(CONSUMER_1, lease1, LEASE_TIMEOUT_MS))
+        if (fixture.lane.consumer().tryLeaseNext(CONSUMER_1, lease1, LEASE_TIMEOUT_MS))
         {
             r.r1 = (int)lease1.position();
             wrong1 = fixture.checkDelivery(lease1, 1);
@@ -65,7 +65,7 @@ public class LaneRingTwoConsumersTwoMessagesTest
     @Actor
     public void consumer2(final III_Result r)
     {
-        if (fixture.ring.tryLeaseNext(CONSUMER_2, lease2, LEASE_TIMEOUT_MS))
+        if (fixture.lane.consumer().tryLeaseNext(CONSUMER_2, lease2, LEASE_TIMEOUT_MS))
         {
             r.r2 = (int)lease2.position();
             wrong2 = fixture.checkDelivery(lease2, 1);

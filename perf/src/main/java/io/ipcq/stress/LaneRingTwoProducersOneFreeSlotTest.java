@@ -1,6 +1,7 @@
 package io.ipcq.stress;
 
 import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.RingProducer;
 import io.ipcq.ring.SlotLease;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -55,13 +56,13 @@ public class LaneRingTwoProducersOneFreeSlotTest
 
     private int claimAndCommit(final int holder)
     {
-        final long position = fixture.ring.tryClaim(holder);
+        final long position = fixture.lane.producer().tryClaim(holder);
         if (position == 1)
         {
             fixture.writeAndCommit(position);
             return 1;
         }
-        return position == LaneRing.FULL ? 0 : -1;
+        return position == RingProducer.FULL ? 0 : -1;
     }
 
     @Arbiter

@@ -49,7 +49,7 @@ public class LaneRingTwoProducersTwoFreeSlotsTest
 
     private int claimAndCommit(final int holder)
     {
-        final long position = fixture.ring.tryClaim(holder);
+        final long position = fixture.lane.producer().tryClaim(holder);
         if (position >= 0)
         {
             fixture.writeAndCommit(position);

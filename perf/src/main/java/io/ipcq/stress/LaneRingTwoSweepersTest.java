@@ -37,7 +37,7 @@ public class LaneRingTwoSweepersTest
 {
     private static final int MAX_DELIVERIES = 16;
 
-    private final RingFixture fixture = new RingFixture(2, 0, 0);
+    private final RingFixture fixture = new RingFixture(2, 0, 0, MAX_DELIVERIES);
     private final SlotLease lease = new SlotLease();
 
     public LaneRingTwoSweepersTest()
@@ -49,13 +49,13 @@ public class LaneRingTwoSweepersTest
     @Actor
     public void sweeper1(final IIII_Result r)
     {
-        r.r1 = fixture.sweep(0, MAX_DELIVERIES);
+        r.r1 = fixture.sweep(0);
     }
 
     @Actor
     public void sweeper2(final IIII_Result r)
     {
-        r.r2 = fixture.sweep(0, MAX_DELIVERIES);
+        r.r2 = fixture.sweep(0);
     }
 
     @Arbiter

@@ -3,33 +3,38 @@ package io.ipcq.stress;
 import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.layout.LeaseState;
 import io.ipcq.layout.SlotDescriptor;
+import io.ipcq.ring.HolderJudgement;
 import io.ipcq.ring.LaneRing;
 import io.ipcq.ring.QueueClock;
+import io.ipcq.ring.RepairCounts;
+import io.ipcq.ring.RingConsumer;
+import io.ipcq.ring.RingProducer;
+import io.ipcq.ring.RingRepair;
+import io.ipcq.ring.RingSlots;
 import io.ipcq.ring.SlotLease;
+import io.ipcq.ring.StalledClaims;
 import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 
-import static io.ipcq.layout.LeaseState.LEASED;
 import static io.ipcq.layout.LeaseState.state;
 import static io.ipcq.layout.SlotDescriptor.*;
 
 /**
- * One lane and its dead-letter ring laid out in a small direct buffer, the way {@code QueueFile#initialise} lays
- * out a file, but with the positions of the lane starting at any base (so tests can start just below a lap
- * boundary of a large position) and every slot of the lane pre-filled with the stale leftovers of an earlier lap.
+ * One lane and its dead-letter ring over a small direct buffer, each ring over its own sub-buffers (its lane entry
+ * and its slots, as {@code IpcQueue} slices a file), with no file header: the actors call the real
+ * {@link RingProducer}, {@link RingConsumer} and {@link RingRepair} of {@link #lane} and {@link #deadLetters}. The
+ * positions of the lane start at any base (so tests can start just below a lap boundary of a large position) and
+ * every slot of the lane is pre-filled with the stale leftovers of an earlier lap.
  * <p>
- * jcstress builds thousands of these, so they are small: the header is left blank (the lane table sits at its
- * file offset because {@link LaneRing} reads it there), the lane table holds lane 0 and the dead-letter ring
- * (index 1), and the rings follow it where the participants table would start. The clock is a
- * {@link CachedEpochClock} that only the test moves, so expiry is deterministic.
+ * jcstress builds thousands of these, so they are small. The clock is a {@link CachedEpochClock} that only the test
+ * moves, so expiry is deterministic.
  * <pre>
- *   0     header (unused, 1024 bytes)
- *   1024  lane 0 descriptor (tail, cursor, head, requeue count)
- *   1536  dead-letter ring descriptor
- *   2048  lane 0 ring: capacity x slotLength
- *   ...   dead-letter ring: DEAD_LETTER_CAPACITY x slotLength
+ *   0     lane 0 entry (tail, cursor, head, requeue count, Full Epoch: 512 bytes)
+ *   512   dead-letter ring entry
+ *   1024  lane 0 slots: capacity x slotLength
+ *   ...   dead-letter ring slots: DEAD_LETTER_CAPACITY x slotLength
  * </pre>
  */
 final class RingFixture
@@ -43,6 +48,8 @@ final class RingFixture
     static final long LEASE_TIMEOUT_MS = 100L;
     /** Far from the deadlines the tests use, in either direction. */
     static final long EXTENDED_TIMEOUT_MS = 10_000L;
+    /** Deliveries before dead-lettering, unless a test says otherwise. */
+    static final int DEFAULT_MAX_DELIVERIES = 16;
 
     /** Holders (participant index + 1) the tests act as. */
     static final int CONSUMER_1 = 1;
@@ -69,12 +76,20 @@ final class RingFixture
     static final int SWEPT_DEAD_LETTERED = 3;
     static final int SWEPT_PARKED = 4;
 
+    /** The whole small buffer. */
     final UnsafeBuffer buffer;
+    /** Lane 0's slots (what its slot offsets are relative to). */
+    final UnsafeBuffer slots;
     final CachedEpochClock epochClock = new CachedEpochClock();
     final QueueClock clock;
-    final LaneRing ring;
+    final LaneRing lane;
+    /** Lane 0's shared part (words, decoding, head). */
+    final RingSlots ring;
     final LaneRing deadLetters;
     final long base;
+    /** The sweeper's memory and tally, as a reaper's sweeper keeps them. */
+    private final StalledClaims stalledClaims = new StalledClaims(LEASE_TIMEOUT_MS);
+    private final RepairCounts counts = new RepairCounts();
 
     /**
      * @param capacity          slots of lane 0, a power of two.
@@ -83,40 +98,61 @@ final class RingFixture
      */
     RingFixture(final int capacity, final long base, final int initialGeneration)
     {
+        this(capacity, base, initialGeneration, DEFAULT_MAX_DELIVERIES);
+    }
+
+    /**
+     * @param capacity          slots of lane 0, a power of two.
+     * @param base              first position of lane 0 (tail, lease cursor and head hint all start here).
+     * @param initialGeneration generation of every slot's lease-state word (FREE) before the first claim.
+     * @param maxDeliveries     deliveries before a release or expiry dead-letters the message.
+     */
+    RingFixture(final int capacity, final long base, final int initialGeneration, final int maxDeliveries)
+    {
         final int slotLength = slotLength();
-        final int ringOffset = LaneDescriptor.laneDescriptorOffset(2);
-        final int deadLetterOffset = ringOffset + capacity * slotLength;
-        buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(deadLetterOffset + DEAD_LETTER_CAPACITY * slotLength));
-        buffer.verifyAlignment();
+        final int entry = LaneDescriptor.LANE_DESCRIPTOR_LENGTH;
+        final int slotsOffset = 2 * entry;
+        final int deadLetterSlotsOffset = slotsOffset + capacity * slotLength;
+        buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(
+            deadLetterSlotsOffset + DEAD_LETTER_CAPACITY * slotLength + SlotDescriptor.SLOT_ALIGNMENT));
+        // allocateDirect aligns to 8 or 16 bytes: start the layout on a cache line, as a mapping does.
+        final int start = (int)(-buffer.addressOffset() & (SlotDescriptor.SLOT_ALIGNMENT - 1));
+        slots = new UnsafeBuffer(buffer, start + slotsOffset, capacity * slotLength);
+        final UnsafeBuffer deadLetterSlots =
+            new UnsafeBuffer(buffer, start + deadLetterSlotsOffset, DEAD_LETTER_CAPACITY * slotLength);
+        final UnsafeBuffer laneEntry = new UnsafeBuffer(buffer, start, entry);
+        laneEntry.verifyAlignment();
         epochClock.update(CREATED_EPOCH_MS + START_SINCE_CREATED);
         clock = new QueueClock(epochClock, CREATED_EPOCH_MS);
-        ring = new LaneRing(buffer, 0, ringOffset, capacity, slotLength, MAX_PAYLOAD, clock);
-        deadLetters = new LaneRing(buffer, 1, deadLetterOffset, DEAD_LETTER_CAPACITY, slotLength, MAX_PAYLOAD, clock);
+        deadLetters = new LaneRing(1, "the dead-letter ring", new UnsafeBuffer(buffer, start + entry, entry),
+            deadLetterSlots, DEAD_LETTER_CAPACITY, slotLength, MAX_PAYLOAD, clock, null, 0);
+        lane = new LaneRing(0, "lane 0", laneEntry, slots, capacity, slotLength, MAX_PAYLOAD, clock,
+            deadLetters.producer(), maxDeliveries);
+        ring = lane.slots();
         this.base = base;
 
         for (long position = base; position < base + capacity; position++)
         {
             final int slot = ring.slotOffset(position);
-            buffer.putLong(slot + SEQUENCE_OFFSET, position);
-            buffer.putLong(slot + LEASE_STATE_OFFSET, LeaseState.pack(LeaseState.FREE, 0, initialGeneration));
+            slots.putLong(slot + SEQUENCE_OFFSET, position);
+            slots.putLong(slot + LEASE_STATE_OFFSET, LeaseState.pack(LeaseState.FREE, 0, initialGeneration));
             // A deadline of the previous lease of the slot, already passed: never the current lease's.
-            buffer.putLong(slot + DEADLINE_OFFSET, deadlineWord(initialGeneration - 1, 1));
-            buffer.putLong(slot + MESSAGE_ID_OFFSET, STALE_WORD);
-            buffer.putInt(slot + DELIVERY_COUNT_OFFSET, 7);
-            buffer.putInt(slot + PAYLOAD_LENGTH_OFFSET, STALE_LENGTH);
+            slots.putLong(slot + DEADLINE_OFFSET, deadlineWord(initialGeneration - 1, 1));
+            slots.putLong(slot + MESSAGE_ID_OFFSET, STALE_WORD);
+            slots.putInt(slot + DELIVERY_COUNT_OFFSET, 7);
+            slots.putInt(slot + PAYLOAD_LENGTH_OFFSET, STALE_LENGTH);
             for (int i = 0; i < MAX_PAYLOAD; i += 8)
             {
-                buffer.putLong(slot + PAYLOAD_OFFSET + i, STALE_WORD);
+                slots.putLong(slot + PAYLOAD_OFFSET + i, STALE_WORD);
             }
         }
-        final int laneOffset = LaneDescriptor.laneDescriptorOffset(0);
-        buffer.putLong(laneOffset + LaneDescriptor.TAIL_OFFSET, base);
-        buffer.putLong(laneOffset + LaneDescriptor.LEASE_CURSOR_OFFSET, base);
-        buffer.putLong(laneOffset + LaneDescriptor.HEAD_OFFSET, base);
+        laneEntry.putLong(LaneDescriptor.TAIL_OFFSET, base);
+        laneEntry.putLong(LaneDescriptor.LEASE_CURSOR_OFFSET, base);
+        laneEntry.putLong(LaneDescriptor.HEAD_OFFSET, base);
 
         for (int i = 0; i < DEAD_LETTER_CAPACITY; i++)
         {
-            buffer.putLong(deadLetters.slotOffset(i) + SEQUENCE_OFFSET, i);
+            deadLetterSlots.putLong(deadLetters.slots().slotOffset(i) + SEQUENCE_OFFSET, i);
         }
         // Published to the actors by jcstress (the state object is handed over with a happens-before edge).
     }
@@ -144,9 +180,9 @@ final class RingFixture
     void writeAndCommit(final long position)
     {
         final int payload = ring.slotOffset(position) + PAYLOAD_OFFSET;
-        buffer.putLong(payload, payloadWord(position, 0));
-        buffer.putLong(payload + 8, payloadWord(position, 1));
-        ring.commit(position, MAX_PAYLOAD);
+        slots.putLong(payload, payloadWord(position, 0));
+        slots.putLong(payload + 8, payloadWord(position, 1));
+        lane.producer().commit(position, MAX_PAYLOAD);
     }
 
     /**
@@ -157,7 +193,7 @@ final class RingFixture
      */
     long produce(final int holder)
     {
-        final long position = ring.tryClaim(holder);
+        final long position = lane.producer().tryClaim(holder);
         if (position < 0)
         {
             throw new IllegalStateException("fixture ring full: " + ring);
@@ -175,7 +211,7 @@ final class RingFixture
     void produceAndLease(final int holder, final SlotLease lease)
     {
         produce(PRODUCER_1);
-        if (!ring.tryLeaseNext(holder, lease, LEASE_TIMEOUT_MS))
+        if (!lane.consumer().tryLeaseNext(holder, lease, LEASE_TIMEOUT_MS))
         {
             throw new IllegalStateException("fixture could not lease: " + ring);
         }
@@ -216,8 +252,9 @@ final class RingFixture
             wrong |= WRONG_LENGTH;
         }
         final int payload = lease.payloadOffset();
-        if (buffer.getLong(payload) != payloadWord(producedAt, 0) ||
-            buffer.getLong(payload + 8) != payloadWord(producedAt, 1))
+        final UnsafeBuffer leased = (UnsafeBuffer)lease.ring().ring().buffer();
+        if (leased.getLong(payload) != payloadWord(producedAt, 0) ||
+            leased.getLong(payload + 8) != payloadWord(producedAt, 1))
         {
             wrong |= WRONG_PAYLOAD;
         }
@@ -242,10 +279,10 @@ final class RingFixture
      */
     boolean consumeExactly(final long position, final SlotLease lease)
     {
-        return ring.tryLeaseNext(ARBITER, lease, LEASE_TIMEOUT_MS) &&
+        return lane.consumer().tryLeaseNext(ARBITER, lease, LEASE_TIMEOUT_MS) &&
             lease.position() == position &&
             checkDelivery(lease, 1) == 0 &&
-            ring.ack(lease);
+            lane.consumer().ack(lease);
     }
 
     /**
@@ -256,46 +293,35 @@ final class RingFixture
      */
     boolean isEmptyAndDrained(final SlotLease lease)
     {
-        return !ring.tryLeaseNext(ARBITER, lease, LEASE_TIMEOUT_MS) &&
-            !ring.tryLeaseRequeued(ARBITER, lease, LEASE_TIMEOUT_MS) &&
+        return !lane.consumer().tryLeaseNext(ARBITER, lease, LEASE_TIMEOUT_MS) &&
+            !lane.consumer().tryLeaseRequeued(ARBITER, lease, LEASE_TIMEOUT_MS) &&
             ring.isDrained();
     }
 
     /**
-     * One step of the lease sweep at one position, exactly as {@code LeaseSweeper} takes it: sequence says
-     * committed, the word read between two reads of the sequence is LEASED, the deadline is claimed for expiry at
-     * the clock's now, then the lease is requeued or dead-lettered.
+     * The sweep's step at one position, by the real repair path ({@link RingRepair#repairSlot}) with no holder
+     * judged dead, at the clock's now: for a LEASED message past its deadline, claim the expiry, then requeue or
+     * dead-letter it; whatever else the slot's words call for (finish a half-done free or commit) is done as well.
      *
-     * @param position      the position to look at.
-     * @param maxDeliveries the queue's limit (a delivery count at it dead-letters).
+     * @param position the position to look at.
      * @return one of SWEPT_*.
      */
-    int sweep(final long position, final int maxDeliveries)
+    int sweep(final long position)
     {
-        final long committed = position + 1;
-        if (ring.sequence(position) != committed)
+        counts.clear();
+        switch (lane.repair().repairSlot(
+            position, HolderJudgement.NONE_DEAD, clock.nowSinceCreated(), SWEEPER, stalledClaims, counts))
         {
-            return SWEPT_NOTHING;
-        }
-        final long word = ring.leaseStateWord(position);
-        if (ring.sequence(position) != committed || state(word) != LEASED)
-        {
-            return SWEPT_NOTHING;
-        }
-        if (!ring.claimExpiry(position, word, clock.nowSinceCreated()))
-        {
-            return SWEPT_NOTHING;
-        }
-        switch (ring.requeueOrDeadLetter(position, word, maxDeliveries, deadLetters, SWEEPER))
-        {
-            case LaneRing.REQUEUED_OK:
+            case RingConsumer.REQUEUED_OK:
                 return SWEPT_REQUEUED;
-            case LaneRing.DEAD_LETTERED_OK:
+            case RingConsumer.DEAD_LETTERED_OK:
                 return SWEPT_DEAD_LETTERED;
-            case LaneRing.PARKED_OK:
+            case RingConsumer.PARKED_OK:
                 return SWEPT_PARKED;
-            default:
+            case RingConsumer.FENCED:
                 return SWEPT_FENCED;
+            default:
+                return SWEPT_NOTHING;
         }
     }
 
@@ -327,7 +353,7 @@ final class RingFixture
     SlotLease leaseNext(final int holder)
     {
         final SlotLease lease = new SlotLease();
-        if (!ring.tryLeaseNext(holder, lease, LEASE_TIMEOUT_MS))
+        if (!lane.consumer().tryLeaseNext(holder, lease, LEASE_TIMEOUT_MS))
         {
             throw new IllegalStateException("fixture could not lease: " + ring);
         }
@@ -345,7 +371,7 @@ final class RingFixture
     {
         final int slot = ring.slotOffset(held);
         return ring.sequence(held) == skippedSequence(lastSkipped) &&
-            buffer.getLong(slot + POSITION_OFFSET) == held &&
+            slots.getLong(slot + POSITION_OFFSET) == held &&
             state(ring.leaseStateWord(held)) == state;
     }
 
@@ -369,14 +395,14 @@ final class RingFixture
         final long from = ring.tailPosition();
         for (int i = 0; i < expectedFree; i++)
         {
-            final long position = ring.tryClaim(ARBITER);
+            final long position = lane.producer().tryClaim(ARBITER);
             if (position != from + i)
             {
                 return false;
             }
             writeAndCommit(position);
         }
-        return ring.tryClaim(ARBITER) == LaneRing.FULL;
+        return lane.producer().tryClaim(ARBITER) == RingProducer.FULL;
     }
 
     /**

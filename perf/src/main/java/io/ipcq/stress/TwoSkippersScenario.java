@@ -61,7 +61,7 @@ final class TwoSkippersScenario
             {
                 heldLeases[i] = leased;
             }
-            else if (!fixture.ring.ack(leased))
+            else if (!fixture.lane.consumer().ack(leased))
             {
                 throw new IllegalStateException("setup ack fenced");
             }
@@ -80,7 +80,7 @@ final class TwoSkippersScenario
 
     private int claimAndCommit(final int holder, final long[] fullEpochsSeen)
     {
-        final long position = fixture.ring.tryClaim(holder, fullEpochsSeen);
+        final long position = fixture.lane.producer().tryClaim(holder, fullEpochsSeen);
         if (position >= 0)
         {
             fixture.writeAndCommit(position);
@@ -90,7 +90,7 @@ final class TwoSkippersScenario
 
     void arbiter(final III_Result r)
     {
-        final LaneRing ring = fixture.ring;
+        final LaneRing ring = fixture.lane;
         final long first = Math.min(r.r1 < 0 ? Long.MAX_VALUE : r.r1, r.r2 < 0 ? Long.MAX_VALUE : r.r2);
         final long second = Math.max(r.r1, r.r2);
         int verdict = 0;
@@ -99,7 +99,7 @@ final class TwoSkippersScenario
             verdict |= SAME_POSITION;
         }
         final long end = Math.max(CAPACITY + held, second + 1);
-        if (ring.tailPosition() != end)
+        if (ring.slots().tailPosition() != end)
         {
             verdict |= WRONG_TAIL;
         }
@@ -119,18 +119,18 @@ final class TwoSkippersScenario
         {
             verdict |= LOST_OR_DUPLICATED;
         }
-        if (ring.tryLeaseNext(ARBITER, lease, LEASE_TIMEOUT_MS))
+        if (ring.consumer().tryLeaseNext(ARBITER, lease, LEASE_TIMEOUT_MS))
         {
             verdict |= LOST_OR_DUPLICATED;
         }
         for (final SlotLease heldLease : heldLeases)
         {
-            if (!ring.ack(heldLease))
+            if (!ring.consumer().ack(heldLease))
             {
                 verdict |= HOLDER_FENCED;
             }
         }
-        if (!fixture.isEmptyAndDrained(lease) || ring.leaseCursor() != end)
+        if (!fixture.isEmptyAndDrained(lease) || ring.slots().leaseCursor() != end)
         {
             verdict |= NOT_DRAINED;
         }

@@ -1,6 +1,7 @@
 package io.ipcq.stress;
 
 import io.ipcq.ring.LaneRing;
+import io.ipcq.ring.RingProducer;
 import io.ipcq.ring.SlotLease;
 import org.openjdk.jcstress.annotations.Expect;
 import org.openjdk.jcstress.annotations.Outcome;
@@ -74,12 +75,12 @@ final class WrapAroundScenario
 
     void consumer(final III_Result r)
     {
-        final LaneRing ring = fixture.ring;
+        final LaneRing ring = fixture.lane;
         int count = 0;
         int verdict = 0;
         for (int i = 0; i < CONSUMER_ATTEMPTS; i++)
         {
-            if (ring.tryLeaseNext(CONSUMER_1, consumerLease, LEASE_TIMEOUT_MS))
+            if (ring.consumer().tryLeaseNext(CONSUMER_1, consumerLease, LEASE_TIMEOUT_MS))
             {
                 consumed[count] = consumerLease.position();
                 if (consumerLease.position() != base + count)
@@ -90,7 +91,7 @@ final class WrapAroundScenario
                 {
                     verdict |= BAD_DELIVERY;
                 }
-                if (!ring.ack(consumerLease))
+                if (!ring.consumer().ack(consumerLease))
                 {
                     verdict |= ACK_FENCED;
                 }
@@ -104,15 +105,15 @@ final class WrapAroundScenario
 
     void producer(final III_Result r)
     {
-        final LaneRing ring = fixture.ring;
+        final LaneRing ring = fixture.lane;
         int claimed = 0;
         int verdict = 0;
         for (int i = 0; i < PRODUCER_ATTEMPTS; i++)
         {
             // The claim needs the slot of position base + claimed freed: the consumer's ack number claimed + 1.
             final int acksBefore = acked;
-            final long position = ring.tryClaim(PRODUCER_2);
-            if (position == LaneRing.FULL)
+            final long position = ring.producer().tryClaim(PRODUCER_2);
+            if (position == RingProducer.FULL)
             {
                 if (acksBefore > claimed)
                 {
@@ -138,12 +139,12 @@ final class WrapAroundScenario
 
     void arbiter(final III_Result r)
     {
-        final LaneRing ring = fixture.ring;
+        final LaneRing ring = fixture.lane;
         int verdict = consumerVerdict | producerVerdict;
         final int consumerCount = acked;
         final long end = base + 2 + claims;
         long next = base + consumerCount;
-        for (int i = 0; i < 4 && ring.tryLeaseNext(ARBITER, arbiterLease, LEASE_TIMEOUT_MS); i++)
+        for (int i = 0; i < 4 && ring.consumer().tryLeaseNext(ARBITER, arbiterLease, LEASE_TIMEOUT_MS); i++)
         {
             if (arbiterLease.position() != next)
             {
@@ -153,7 +154,7 @@ final class WrapAroundScenario
             {
                 verdict |= BAD_DELIVERY;
             }
-            if (!ring.ack(arbiterLease))
+            if (!ring.consumer().ack(arbiterLease))
             {
                 verdict |= ACK_FENCED;
             }
@@ -170,7 +171,8 @@ final class WrapAroundScenario
                 verdict |= OUT_OF_ORDER;
             }
         }
-        if (ring.tailPosition() != end || !fixture.isEmptyAndDrained(arbiterLease) || ring.leaseCursor() != end)
+        if (ring.slots().tailPosition() != end || !fixture.isEmptyAndDrained(arbiterLease) ||
+            ring.slots().leaseCursor() != end)
         {
             verdict |= NOT_DRAINED;
         }

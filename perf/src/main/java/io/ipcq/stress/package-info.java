@@ -1,7 +1,8 @@
 /**
- * jcstress tests of the ring protocol's races ({@link io.ipcq.ring.LaneRing}), one scenario per class, named
- * {@code LaneRing<Scenario>Test}. Each lists its acceptable outcomes with the interleaving that produces them and
- * ends with a catch-all FORBIDDEN; an {@code @Arbiter} checks the final state of the slot (and, where messages
+ * jcstress tests of the protocol's races, one scenario per class: the ring's ({@code LaneRing<Scenario>Test}, whose
+ * actors call the real {@link io.ipcq.ring.RingProducer}, {@link io.ipcq.ring.RingConsumer} and
+ * {@link io.ipcq.ring.RingRepair} over a small direct buffer), and the queue's shared words around it. Each lists
+ * its acceptable outcomes with the interleaving that produces them and ends with a catch-all FORBIDDEN; an {@code @Arbiter} checks the final state of the slot (and, where messages
  * move, drains the lane to prove nothing was lost or delivered twice).
  * <ul>
  *   <li>leasing: {@code TwoConsumersOneMessage}, {@code TwoConsumersTwoMessages}, {@code CommitLease} (no torn
@@ -17,11 +18,17 @@
  *       delivered once), {@code TwoSkippersTwoFreeSlots}/{@code TwoSkippersOneFreeSlot} (two producers skipping the
  *       same held slots: distinct positions, FULL only when full), {@code FullEpochWake} (a producer that remembered
  *       a FULL epoch is never FULL again once an ack has returned);</li>
+ *   <li>seal: {@code SealClaim} (seal against a claim: the claim comes before the sealed bit or is refused, the
+ *       seal is never lost);</li>
+ *   <li>outside the ring: {@code ParticipantAttachTest} (two attachers through two mappings of one file, one free
+ *       participant row: exactly one gets it), {@code ReaperElectionTest} (two candidates take over a dead reaper's
+ *       role: exactly one is elected), {@code ProtocolWordsTornReadTest} (no 64-bit word of a slot, a lane entry, the
+ *       header or a participant row is ever read half-written);</li>
  *   <li>laps: {@code WrapAround32/40/62} (producer and consumer across a lap boundary at position 2^n, with the
  *       lease-state generations wrapping through 2^32 as well).</li>
  * </ul>
- * {@link io.ipcq.stress.RingFixture} lays out one lane and the dead-letter ring in a small direct buffer per test
- * state, with a {@code CachedEpochClock} the test moves. Run them with {@code scripts/jcstress} ({@code --quick}
- * for CI).
+ * {@link io.ipcq.stress.RingFixture} lays out one lane and the dead-letter ring, each over its own sub-buffers, in a
+ * small direct buffer per test state (no file header), with a {@code CachedEpochClock} the test moves. Run them with
+ * {@code scripts/jcstress} ({@code --quick} for CI).
  */
 package io.ipcq.stress;

@@ -1,7 +1,7 @@
 package io.ipcq.tools.cli;
 
 import io.ipcq.IpcQueue;
-import io.ipcq.reaper.LeaseSweeper;
+import io.ipcq.ReapResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -24,7 +24,7 @@ final class ReapCommand extends Verb
     @Override
     public Integer call()
     {
-        final LeaseSweeper.Result result;
+        final ReapResult result;
         try (IpcQueue queue = IpcQueue.open(path))
         {
             result = queue.reap();

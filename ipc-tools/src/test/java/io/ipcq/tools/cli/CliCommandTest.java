@@ -6,6 +6,7 @@ import io.ipcq.Lease;
 import io.ipcq.Producer;
 import io.ipcq.QueueConfig;
 import io.ipcq.SendResult;
+import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.layout.QueueDescriptor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -486,6 +487,42 @@ class CliCommandTest
         final byte[] bytes = Files.readAllBytes(path);
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(offset, value);
         Files.write(path, bytes);
+    }
+
+    /**
+     * Issue 11 item 1: a lane word set to a value the protocol cannot produce (bit 63 alone) made recv, send and reap
+     * loop for ever at 100% CPU. Each verb must end within 10 s with one line naming the ring and the word, exit 1,
+     * and leave the file as it was.
+     */
+    @Test
+    void anImpossibleLaneWordIsReportedByEveryVerbInsteadOfAHang() throws IOException
+    {
+        final int lane0 = LaneDescriptor.laneDescriptorOffset(0);
+        assertEquals(1280, lane0 + LaneDescriptor.HEAD_OFFSET, "lane 0's head hint, as issue 11 names it");
+        assertEquals(1152, lane0 + LaneDescriptor.LEASE_CURSOR_OFFSET, "lane 0's lease cursor, as issue 11 names it");
+        final Map<String, Integer> words = Map.of(
+            "lane 0: impossible head hint", lane0 + LaneDescriptor.HEAD_OFFSET,
+            "lane 0: impossible lease cursor", lane0 + LaneDescriptor.LEASE_CURSOR_OFFSET,
+            // One lane: the dead-letter ring's entry is the second of the lane table.
+            "the dead-letter ring: impossible head hint",
+            LaneDescriptor.laneDescriptorOffset(1) + LaneDescriptor.HEAD_OFFSET);
+        for (final Map.Entry<String, Integer> word : words.entrySet())
+        {
+            final Path queue = queues.newPath();
+            final String q = queue.toString();
+            run("create", q, "--capacity", "4", "--slot-size", "64").ok();
+            run("send", q, "one", "two").ok();
+            final byte[] bytes = Files.readAllBytes(queue);
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(word.getValue(), 0x8000_0000_0000_0000L);
+            Files.write(queue, bytes);
+
+            final String[] fragments = word.getKey().split(": ");
+            final Duration limit = Duration.ofSeconds(10);
+            run(null, limit, "recv", q, "--timeout", "300ms").fails(1, fragments[0] + " of " + q, fragments[1]);
+            run(null, limit, "send", q, "three").fails(1, fragments[0] + " of " + q, fragments[1]);
+            run(null, limit, "reap", q).fails(1, fragments[0] + " of " + q, fragments[1]);
+            assertArrayEquals(bytes, Files.readAllBytes(queue), word.getKey() + ": a refused command changed the file");
+        }
     }
 
     // -------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,423 @@
+package io.ipcq.ring;
+
+import io.ipcq.CorruptQueueException;
+import io.ipcq.internal.CrashPoint;
+import io.ipcq.layout.LaneDescriptor;
+import org.agrona.concurrent.AtomicBuffer;
+
+import static io.ipcq.layout.LeaseState.*;
+import static io.ipcq.layout.SlotDescriptor.*;
+
+/**
+ * The consumer's path of one ring: lease at the cursor (#5), lease a redelivery (#6), ack (#7), release (#8),
+ * extend (#9) and the move to the dead-letter ring (#11) of docs/protocol.md.
+ * <p>
+ * Consumers take the position at the lease cursor by CAS on the slot's lease-state word (READY to LEASED), then help
+ * the cursor on; a message released or expired goes back to REQUEUED in place and is found by a scan of at most one
+ * lap, [max(head, cursor - capacity), cursor), that consumers run only when the lane's requeue count has moved. An
+ * ack frees the slot: state FREE, then sequence p + capacity (or, if producers skipped it, past the last skip).
+ * Stateless apart from the geometry: one instance serves every thread of a process.
+ */
+public final class RingConsumer
+{
+    /** No message to lease. */
+    public static final long NONE = -1;
+
+    /** Answers of {@link #requeueOrDeadLetter}. */
+    public static final int REQUEUED_OK = 1;
+    public static final int DEAD_LETTERED_OK = 2;
+    public static final int PARKED_OK = 3;
+    public static final int FENCED = 0;
+
+    private final RingSlots ring;
+    private final AtomicBuffer slots;
+    private final AtomicBuffer laneEntry;
+    private final int capacity;
+    private final int maxPayloadLength;
+    private final QueueClock clock;
+
+    /**
+     * @param ring  the ring.
+     * @param clock the clock lease deadlines are read from.
+     */
+    public RingConsumer(final RingSlots ring, final QueueClock clock)
+    {
+        this.ring = ring;
+        this.slots = ring.buffer();
+        this.laneEntry = ring.laneEntry();
+        this.capacity = ring.capacity();
+        this.maxPayloadLength = ring.maxPayloadLength();
+        this.clock = clock;
+    }
+
+    public RingSlots ring()
+    {
+        return ring;
+    }
+
+    /**
+     * #5: leases the message at the lease cursor, stepping the cursor over positions already delivered or freed (at
+     * most one lap of them per call: a later call goes on from there).
+     *
+     * @param holder         the consumer's participant index + 1.
+     * @param lease          filled in on success.
+     * @param leaseTimeoutMs how long the lease lasts from now.
+     * @return true if a message was leased.
+     * @throws CorruptQueueException if the lease cursor is one the protocol cannot produce.
+     */
+    public boolean tryLeaseNext(final int holder, final SlotLease lease, final long leaseTimeoutMs)
+    {
+        final AtomicBuffer slots = this.slots;
+        final AtomicBuffer laneEntry = this.laneEntry;
+        int steps = 0;
+        while (true)
+        {
+            final long cursor = laneEntry.getLongVolatile(LaneDescriptor.LEASE_CURSOR_OFFSET);
+            final int slot = ring.slotOffset(cursor);
+            final long sequence = slots.getLongVolatile(slot + SEQUENCE_OFFSET);
+            final boolean committedHere;
+            if (isSkipped(sequence))
+            {
+                // The slot holds the message at its Position word, and producers skipped it up to some position.
+                final long held = slots.getLong(slot + POSITION_OFFSET);
+                final long lastSkipped = lastSkippedPosition(sequence);
+                if (held != cursor && lastSkipped < cursor)
+                {
+                    if (lastSkipped < cursor - capacity)
+                    {
+                        checkCursor(cursor);
+                    }
+                    return false;
+                }
+                committedHere = held == cursor;
+            }
+            else
+            {
+                if (sequence <= cursor)
+                {
+                    // A slot serves a position at most a lap below a cursor the protocol can produce.
+                    if (sequence < cursor - capacity)
+                    {
+                        checkCursor(cursor);
+                    }
+                    return false;
+                }
+                committedHere = sequence == cursor + 1;
+            }
+            if (committedHere)
+            {
+                final long word = slots.getLongVolatile(slot + LEASE_STATE_OFFSET);
+                // Sequence read on both sides of the state: the word belongs to this position's message.
+                if (slots.getLongVolatile(slot + SEQUENCE_OFFSET) != sequence)
+                {
+                    continue;
+                }
+                final int state = state(word);
+                if (state == READY || state == REQUEUED)
+                {
+                    final long priorDeadline = slots.getLongVolatile(slot + DEADLINE_OFFSET);
+                    final long leased = next(word, LEASED, holder);
+                    if (slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, word, leased))
+                    {
+                        if (CrashPoint.ENABLED)
+                        {
+                            CrashPoint.LEASE_AFTER_STATE_CAS.reached();
+                        }
+                        laneEntry.compareAndSetLong(LaneDescriptor.LEASE_CURSOR_OFFSET, cursor, cursor + 1);
+                        if (CrashPoint.ENABLED)
+                        {
+                            CrashPoint.LEASE_AFTER_CURSOR_CAS.reached();
+                        }
+                        completeLease(lease, slot, cursor, leased, priorDeadline, leaseTimeoutMs);
+                        return true;
+                    }
+                    continue;
+                }
+            }
+            // Delivered already, skipped, or freed and perhaps reused: this position needs no first delivery.
+            if (++steps > capacity)
+            {
+                // A lap of positions stepped over in one call: the rest is for the next call.
+                checkCursor(cursor);
+                return false;
+            }
+            if (cursor < 0)
+            {
+                checkCursor(cursor);
+            }
+            laneEntry.compareAndSetLong(LaneDescriptor.LEASE_CURSOR_OFFSET, cursor, cursor + 1);
+        }
+    }
+
+    private void checkCursor(final long cursor)
+    {
+        ring.checkBelowTail("lease cursor", cursor, ring.tailPosition());
+    }
+
+    /**
+     * #6: leases the oldest message waiting for redelivery, scanning at most one lap back from the lease cursor (from
+     * the head hint if that is nearer).
+     *
+     * @param holder         the consumer's participant index + 1.
+     * @param lease          filled in on success.
+     * @param leaseTimeoutMs how long the lease lasts from now.
+     * @return true if a message was leased.
+     * @throws CorruptQueueException if the lease cursor or the head hint is one the protocol cannot produce.
+     */
+    public boolean tryLeaseRequeued(final int holder, final SlotLease lease, final long leaseTimeoutMs)
+    {
+        final AtomicBuffer slots = this.slots;
+        while (true)
+        {
+            final long cursor = ring.leaseCursor();
+            if (cursor < 0)
+            {
+                checkCursor(cursor);
+            }
+            final long head = ring.advanceHead(cursor);
+            // At most one lap: a message older than that sits in a slot of this lap, skipped, and is found there.
+            final long from = Math.max(head, cursor - capacity);
+            // From the head, slots are met in the order of their messages' positions: the first REQUEUED is the
+            // oldest. Past a lap, an older message may sit further on: look at every slot, then take the oldest.
+            final boolean inOrder = from == head;
+            long oldest = Long.MAX_VALUE;
+            int oldestSlot = 0;
+            long oldestWord = 0;
+            for (long position = from; position < cursor; position++)
+            {
+                final int slot = ring.slotOffset(position);
+                final long sequence = slots.getLongVolatile(slot + SEQUENCE_OFFSET);
+                final long held = ring.heldPosition(slot, position, sequence);
+                if (held == NONE || held >= oldest)
+                {
+                    continue;
+                }
+                final long word = slots.getLongVolatile(slot + LEASE_STATE_OFFSET);
+                if (state(word) != REQUEUED || slots.getLongVolatile(slot + SEQUENCE_OFFSET) != sequence)
+                {
+                    continue;
+                }
+                oldest = held;
+                oldestSlot = slot;
+                oldestWord = word;
+                if (inOrder)
+                {
+                    break;
+                }
+            }
+            if (oldest == Long.MAX_VALUE)
+            {
+                return false;
+            }
+            final long priorDeadline = slots.getLongVolatile(oldestSlot + DEADLINE_OFFSET);
+            final long leased = next(oldestWord, LEASED, holder);
+            // The word's generation changes with any transition, so this CAS also fails if the slot moved on.
+            if (slots.compareAndSetLong(oldestSlot + LEASE_STATE_OFFSET, oldestWord, leased))
+            {
+                if (CrashPoint.ENABLED)
+                {
+                    CrashPoint.LEASE_AFTER_STATE_CAS.reached();
+                }
+                completeLease(lease, oldestSlot, oldest, leased, priorDeadline, leaseTimeoutMs);
+                return true;
+            }
+            // Taken by another consumer (or revoked and requeued again) meanwhile: look again.
+        }
+    }
+
+    private void completeLease(
+        final SlotLease lease,
+        final int slot,
+        final long position,
+        final long leased,
+        final long priorDeadline,
+        final long leaseTimeoutMs)
+    {
+        final AtomicBuffer slots = this.slots;
+        final long deadline = deadlineWord(generation(leased), clock.nowSinceCreated() + leaseTimeoutMs);
+        // Delivery count before the deadline: a sweeper acts on a lease only once its deadline carries the
+        // lease's tag, and by then the count it reads is this delivery's.
+        final int deliveries = slots.getInt(slot + DELIVERY_COUNT_OFFSET) + 1;
+        slots.putInt(slot + DELIVERY_COUNT_OFFSET, deliveries);
+        // A CAS from the word seen before the lease: a holder that stalled right after its lease CAS, was revoked
+        // and wakes up late finds the deadline changed by the next holder and leaves it alone. The next holder,
+        // if that zombie got in first, sees its lease still current and writes its deadline over the zombie's.
+        if (!slots.compareAndSetLong(slot + DEADLINE_OFFSET, priorDeadline, deadline) &&
+            slots.getLongVolatile(slot + LEASE_STATE_OFFSET) == leased)
+        {
+            slots.putLongRelease(slot + DEADLINE_OFFSET, deadline);
+        }
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.LEASE_AFTER_DEADLINE.reached();
+        }
+        lease.ring = this;
+        lease.position = position;
+        lease.slotOffset = slot;
+        lease.leasedWord = leased;
+        lease.deliveryCount = deliveries;
+        lease.messageId = slots.getLong(slot + MESSAGE_ID_OFFSET);
+        lease.payloadLength = slots.getInt(slot + PAYLOAD_LENGTH_OFFSET);
+    }
+
+    /**
+     * @param lease a lease this ring granted.
+     * @return the payload length, checked against the geometry: a corrupt word is an error, never a wild read.
+     */
+    public int checkedPayloadLength(final SlotLease lease)
+    {
+        final int length = lease.payloadLength;
+        if (length < 0 || length > maxPayloadLength)
+        {
+            throw new CorruptQueueException(ring.name() + " slot " + (lease.position & (capacity - 1)) +
+                ": payload length " + length + " is outside [0, " + maxPayloadLength + "]");
+        }
+        return length;
+    }
+
+    /**
+     * @param lease a lease this ring granted.
+     * @return the payload length if it is possible, else 0 (the view is then empty and length() reports why).
+     */
+    public int checkedPayloadLengthOrZero(final SlotLease lease)
+    {
+        final int length = lease.payloadLength;
+        return length < 0 || length > maxPayloadLength ? 0 : length;
+    }
+
+    /**
+     * #7: acknowledges: the message leaves the queue and its slot is free for the next lap.
+     *
+     * @param lease the holder's lease.
+     * @return false if the lease had been taken away (nothing changed).
+     */
+    public boolean ack(final SlotLease lease)
+    {
+        final int slot = lease.slotOffset;
+        final long leased = lease.leasedWord;
+        if (!slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, leased, next(leased, FREE, NO_HOLDER)))
+        {
+            return false;
+        }
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.ACK_AFTER_STATE_CAS.reached();
+        }
+        // A CAS, not a store: a reaper may have finished this free already (#13a) and the slot moved on.
+        ring.finishFree(slot, lease.position, lease.position + 1);
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.ACK_AFTER_SEQUENCE.reached();
+        }
+        return true;
+    }
+
+    /**
+     * #9: moves the deadline of a lease still held.
+     *
+     * @param lease                the holder's lease.
+     * @param deadlineSinceCreated new deadline, ms since the file's creation epoch.
+     * @return false if the lease had been taken away or is being expired.
+     */
+    public boolean extend(final SlotLease lease, final long deadlineSinceCreated)
+    {
+        final int slot = lease.slotOffset;
+        final int generation = generation(lease.leasedWord);
+        final long current = slots.getLongVolatile(slot + DEADLINE_OFFSET);
+        if (!deadlineBelongsTo(current, generation) || deadlineSinceCreated(current) == DEADLINE_EXPIRING)
+        {
+            return false;
+        }
+        if (!slots.compareAndSetLong(slot + DEADLINE_OFFSET, current, deadlineWord(generation, deadlineSinceCreated)))
+        {
+            return false;
+        }
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.EXTEND_AFTER_DEADLINE_CAS.reached();
+        }
+        return slots.getLongVolatile(slot + LEASE_STATE_OFFSET) == lease.leasedWord;
+    }
+
+    /**
+     * #8, or #11 once the message has been delivered {@code maxDeliveries} times: gives a leased message back,
+     * REQUEUED for redelivery, or to the dead-letter ring. Also the repair path's revocation (#10, #14).
+     *
+     * @param position      the message's position.
+     * @param observed      the lease-state word the caller holds (its own lease, or one a sweeper revokes).
+     * @param maxDeliveries the queue's limit; 0 for the dead-letter ring itself (never dead-lettered again).
+     * @param deadLetters   the dead-letter ring's producer path.
+     * @param mover         participant index + 1 of the caller (the holder written while copying).
+     * @return {@link #REQUEUED_OK}, {@link #DEAD_LETTERED_OK}, {@link #PARKED_OK} or {@link #FENCED}.
+     */
+    public int requeueOrDeadLetter(
+        final long position,
+        final long observed,
+        final int maxDeliveries,
+        final RingProducer deadLetters,
+        final int mover)
+    {
+        final int slot = ring.slotOffset(position);
+        final int deliveries = slots.getInt(slot + DELIVERY_COUNT_OFFSET);
+        if (maxDeliveries > 0 && deliveries >= maxDeliveries)
+        {
+            final long moving = next(observed, DEAD_LETTERING, mover);
+            if (!slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, observed, moving))
+            {
+                return FENCED;
+            }
+            if (CrashPoint.ENABLED)
+            {
+                CrashPoint.DEAD_LETTER_AFTER_STATE_CAS.reached();
+            }
+            return moveToDeadLetters(slot, position, moving, deadLetters, mover);
+        }
+        if (!slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, observed, next(observed, REQUEUED, NO_HOLDER)))
+        {
+            return FENCED;
+        }
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.RELEASE_AFTER_STATE_CAS.reached();
+        }
+        ring.bumpRequeueCount();
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.RELEASE_AFTER_REQUEUE_COUNT.reached();
+        }
+        return REQUEUED_OK;
+    }
+
+    /**
+     * #11, after the DEAD_LETTERING CAS: claim in the dead-letter ring, copy, commit there, free here; or PARKED if
+     * the dead-letter ring is full.
+     */
+    int moveToDeadLetters(
+        final int slot, final long position, final long moving, final RingProducer deadLetters, final int mover)
+    {
+        final long target = deadLetters.tryClaim(mover);
+        if (target < 0)
+        {
+            slots.putLongRelease(slot + LEASE_STATE_OFFSET, next(moving, PARKED, NO_HOLDER));
+            return PARKED_OK;
+        }
+        final AtomicBuffer targetSlots = deadLetters.ring().buffer();
+        final int targetSlot = deadLetters.ring().slotOffset(target);
+        final int length = Math.max(0, Math.min(slots.getInt(slot + PAYLOAD_LENGTH_OFFSET), maxPayloadLength));
+        targetSlots.putLong(targetSlot + MESSAGE_ID_OFFSET, slots.getLong(slot + MESSAGE_ID_OFFSET));
+        // The dead letter keeps its history: deliveries so far, counting up again from there when it is read.
+        targetSlots.putInt(targetSlot + DELIVERY_COUNT_OFFSET, slots.getInt(slot + DELIVERY_COUNT_OFFSET));
+        targetSlots.putBytes(targetSlot + PAYLOAD_OFFSET, slots, slot + PAYLOAD_OFFSET, length);
+        deadLetters.commit(target, length);
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.DEAD_LETTER_AFTER_COPY_COMMIT.reached();
+        }
+        ring.free(slot, position, position + 1, moving);
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.DEAD_LETTER_AFTER_FREE.reached();
+        }
+        return DEAD_LETTERED_OK;
+    }
+}

@@ -1,0 +1,288 @@
+package io.ipcq.ring;
+
+import io.ipcq.internal.CrashPoint;
+import io.ipcq.layout.LaneDescriptor;
+import org.agrona.concurrent.AtomicBuffer;
+
+import static io.ipcq.layout.LeaseState.*;
+import static io.ipcq.layout.SlotDescriptor.*;
+
+/**
+ * The producer's path of one ring: claim (#1), the Full Epoch search past held slots (#1a), skip (#1b), help the
+ * tail (#1c), commit (#3), abort (#4) and seal (#15) of docs/protocol.md.
+ * <p>
+ * Producers claim positions in order (Vyukov: a slot is claimable for position p when its sequence is p), write in
+ * place, and commit by storing state READY then sequence p + 1. A producer that comes round to a slot still holding
+ * an unacked message skips that position (marks the slot's sequence, see
+ * {@link io.ipcq.layout.SlotDescriptor#SKIPPED_BIT}) and claims the next free slot, so capacity counts messages, not positions: the lane is FULL only when every slot
+ * holds one. Stateless apart from the geometry: one instance serves every thread of a process.
+ */
+public final class RingProducer
+{
+    /** {@link #tryClaim} answer: every slot holds an unacked message (or the way to a free one is blocked by a claim
+     * not yet committed). */
+    public static final long FULL = -1;
+    /** {@link #tryClaim} answer: the queue is sealed. */
+    public static final long SEALED = -2;
+    /** Internal answer of the slow claim path: the ring changed under the search, read the tail again. */
+    private static final long RETRY = -3;
+
+    private final RingSlots ring;
+    private final AtomicBuffer slots;
+    private final AtomicBuffer laneEntry;
+    private final int capacity;
+
+    public RingProducer(final RingSlots ring)
+    {
+        this.ring = ring;
+        this.slots = ring.buffer();
+        this.laneEntry = ring.laneEntry();
+        this.capacity = ring.capacity();
+    }
+
+    public RingSlots ring()
+    {
+        return ring;
+    }
+
+    /**
+     * #1: claims the next position and marks its slot CLAIMED by {@code holder}, searching the ring every time the
+     * lane is full (for callers that keep no memory between claims, such as a dead-letter move).
+     *
+     * @param holder the producer's participant index + 1.
+     * @return the position, or {@link #FULL} or {@link #SEALED}.
+     */
+    public long tryClaim(final int holder)
+    {
+        return tryClaim(holder, null);
+    }
+
+    /**
+     * #1 (with #1a, #1b, #1c): claims the next position for a producer and marks its slot CLAIMED by {@code holder}.
+     * Positions whose slot still holds an unacked message are skipped; FULL means no slot is free.
+     *
+     * @param holder         the producer's participant index + 1.
+     * @param fullEpochsSeen the caller's memory of the Full Epoch its last search ended with, per lane index (or
+     *                       null): while the epoch still has that value nothing was freed, and FULL is answered
+     *                       without searching the ring again.
+     * @return the position, or {@link #FULL} or {@link #SEALED}.
+     * @throws io.ipcq.CorruptQueueException if the tail and the slot at it contradict each other.
+     */
+    public long tryClaim(final int holder, final long[] fullEpochsSeen)
+    {
+        final AtomicBuffer slots = this.slots;
+        final AtomicBuffer laneEntry = this.laneEntry;
+        while (true)
+        {
+            final long tail = laneEntry.getLongVolatile(LaneDescriptor.TAIL_OFFSET);
+            if ((tail & LaneDescriptor.SEALED_BIT) != 0)
+            {
+                return SEALED;
+            }
+            final int slot = ring.slotOffset(tail);
+            final long sequence = slots.getLongVolatile(slot + SEQUENCE_OFFSET);
+            if (sequence == tail)
+            {
+                // Read before the tail CAS, while nobody can have claimed (or repaired) this position yet: the
+                // lap's FREE word. The CLAIMED CAS below expects exactly it, so if this thread stalls after the
+                // tail CAS long enough for the reaper to tombstone the position (it cannot know who claimed it),
+                // the CAS fails and the producer claims again instead of overwriting the repair.
+                final long free = slots.getLongVolatile(slot + LEASE_STATE_OFFSET);
+                if (laneEntry.compareAndSetLong(LaneDescriptor.TAIL_OFFSET, tail, tail + 1))
+                {
+                    if (CrashPoint.ENABLED)
+                    {
+                        CrashPoint.CLAIM_AFTER_TAIL_CAS.reached();
+                    }
+                    if (state(free) == FREE &&
+                        slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, free, next(free, CLAIMED, holder)))
+                    {
+                        slots.putLong(slot + POSITION_OFFSET, tail);
+                        slots.putLong(slot + MESSAGE_ID_OFFSET, ring.messageId(tail));
+                        slots.putInt(slot + DELIVERY_COUNT_OFFSET, 0);
+                        if (CrashPoint.ENABLED)
+                        {
+                            CrashPoint.CLAIM_AFTER_CLAIMED.reached();
+                        }
+                        return tail;
+                    }
+                    continue;
+                }
+            }
+            else if (RingSlots.isTaken(sequence, tail))
+            {
+                checkNotAhead(tail, sequence);
+                // #1c: claimed or skipped already, the tail not moved on yet (a skipper marks first): help it on.
+                laneEntry.compareAndSetLong(LaneDescriptor.TAIL_OFFSET, tail, tail + 1);
+            }
+            else if (ring.holdsCommittedMessage(sequence, tail))
+            {
+                final long answer = claimPastHeldSlots(tail, fullEpochsSeen);
+                if (answer != RETRY)
+                {
+                    return answer;
+                }
+            }
+            else
+            {
+                // A claim of an earlier lap not committed yet (or being repaired): nothing passes it.
+                checkNotALapBehind(tail, tail, sequence);
+                return FULL;
+            }
+        }
+    }
+
+    /**
+     * The slot of the tail cannot be further on than the tail's own position freed ({@code tail + C}, a skipped
+     * position freed before its skipper moved the tail), nor skipped past the tail.
+     */
+    private void checkNotAhead(final long tail, final long sequence)
+    {
+        if (isSkipped(sequence) ? lastSkippedPosition(sequence) > tail : sequence > tail + capacity)
+        {
+            throw ring.corrupt("tail", tail, "the sequence of its slot, " + sequence + ", is further on");
+        }
+    }
+
+    /**
+     * Every position below the tail has been claimed or skipped, so the slot of a position {@code q} at or below the
+     * tail serves {@code q - C} at least.
+     */
+    private void checkNotALapBehind(final long tail, final long position, final long sequence)
+    {
+        if (!isSkipped(sequence) && sequence < position - capacity)
+        {
+            throw ring.corrupt("tail", tail, "the slot of position " + position + " is more than a lap behind it " +
+                "(sequence " + sequence + ")");
+        }
+    }
+
+    /**
+     * #1a and #1b, the slow path of a claim: the slot at the tail holds an unacked message. Searches forward, at
+     * most one lap, for the first slot free for its position, stepping only over slots that hold committed
+     * messages; if there is one, skips every position before it (each: mark the slot, then move the tail), and the
+     * caller claims it as usual.
+     *
+     * @return {@link #FULL}, or {@link #RETRY} to read the tail again.
+     */
+    private long claimPastHeldSlots(final long tail, final long[] fullEpochsSeen)
+    {
+        final AtomicBuffer slots = this.slots;
+        final AtomicBuffer laneEntry = this.laneEntry;
+        final int lane = ring.lane();
+        final long epoch = laneEntry.getLongVolatile(LaneDescriptor.FULL_EPOCH_OFFSET);
+        final boolean odd = (epoch & 1) != 0;
+        if (odd && fullEpochsSeen != null && fullEpochsSeen[lane] == epoch)
+        {
+            return FULL;
+        }
+        // Odd before the search (a full fence): a slot freed after this point makes it even again, one freed before
+        // it is seen by the search. So a search that ends FULL may remember this odd value.
+        if (!odd && !laneEntry.compareAndSetLong(LaneDescriptor.FULL_EPOCH_OFFSET, epoch, epoch + 1))
+        {
+            return RETRY;
+        }
+        final long announced = odd ? epoch : epoch + 1;
+        final long limit = tail + capacity;
+        long target = tail + 1;
+        for (; target < limit; target++)
+        {
+            final long sequence = slots.getLongVolatile(ring.slotOffset(target) + SEQUENCE_OFFSET);
+            if (sequence == target)
+            {
+                break;
+            }
+            if (RingSlots.isTaken(sequence, target))
+            {
+                return RETRY;
+            }
+            if (!ring.holdsCommittedMessage(sequence, target))
+            {
+                checkNotALapBehind(tail, target, sequence);
+                return FULL;
+            }
+        }
+        if (target == limit)
+        {
+            if (fullEpochsSeen != null)
+            {
+                fullEpochsSeen[lane] = announced;
+            }
+            return FULL;
+        }
+        for (long position = tail; position < target; position++)
+        {
+            final int slot = ring.slotOffset(position);
+            final long sequence = slots.getLongVolatile(slot + SEQUENCE_OFFSET);
+            if (RingSlots.isTaken(sequence, position) || !ring.holdsCommittedMessage(sequence, position) ||
+                !slots.compareAndSetLong(slot + SEQUENCE_OFFSET, sequence, skippedSequence(position)))
+            {
+                return RETRY;
+            }
+            if (CrashPoint.ENABLED)
+            {
+                CrashPoint.SKIP_AFTER_MARK.reached();
+            }
+            if (!laneEntry.compareAndSetLong(LaneDescriptor.TAIL_OFFSET, position, position + 1) &&
+                laneEntry.getLongVolatile(LaneDescriptor.TAIL_OFFSET) != position + 1)
+            {
+                return RETRY;
+            }
+        }
+        return RETRY;
+    }
+
+    /**
+     * #3: publishes a claimed message: state READY, then the sequence that tells consumers it is there.
+     *
+     * @param position      the claimed position.
+     * @param payloadLength bytes written at the payload offset.
+     */
+    public void commit(final long position, final int payloadLength)
+    {
+        final AtomicBuffer slots = this.slots;
+        final int slot = ring.slotOffset(position);
+        slots.putInt(slot + PAYLOAD_LENGTH_OFFSET, payloadLength);
+        final long claimed = slots.getLong(slot + LEASE_STATE_OFFSET);
+        slots.putLongRelease(slot + LEASE_STATE_OFFSET, next(claimed, READY, NO_HOLDER));
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.COMMIT_AFTER_READY.reached();
+        }
+        // A CAS, not a store: a reaper that found this commit half-done (READY, sequence still p) may have
+        // published it already (#13a), and the message may even be acked since; then this changes nothing.
+        slots.compareAndSetLong(slot + SEQUENCE_OFFSET, position, position + 1);
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.COMMIT_AFTER_SEQUENCE.reached();
+        }
+    }
+
+    /**
+     * #4: gives a claimed position back unused: the slot becomes a tombstone that consumers step over.
+     *
+     * @param position the claimed position.
+     */
+    public void abort(final long position)
+    {
+        final int slot = ring.slotOffset(position);
+        final long claimed = slots.getLong(slot + LEASE_STATE_OFFSET);
+        ring.free(slot, position, position, claimed);
+    }
+
+    /**
+     * #15 (per ring): sets the sealed bit of the tail; every claim after this fails.
+     */
+    public void seal()
+    {
+        while (true)
+        {
+            final long tail = laneEntry.getLongVolatile(LaneDescriptor.TAIL_OFFSET);
+            if ((tail & LaneDescriptor.SEALED_BIT) != 0 ||
+                laneEntry.compareAndSetLong(LaneDescriptor.TAIL_OFFSET, tail, tail | LaneDescriptor.SEALED_BIT))
+            {
+                return;
+            }
+        }
+    }
+}
