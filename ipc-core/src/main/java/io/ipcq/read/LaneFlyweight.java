@@ -1,0 +1,75 @@
+package io.ipcq.read;
+
+import io.ipcq.layout.LaneDescriptor;
+import org.agrona.concurrent.AtomicBuffer;
+
+import static io.ipcq.layout.LaneDescriptor.*;
+
+/**
+ * Read-only flyweight over one lane table entry (diagram: {@link LaneDescriptor}; docs/layout.md "Lane table
+ * entry"). Wrap it at {@link QueueLayout#laneOffset(int)}.
+ */
+public final class LaneFlyweight
+{
+    private AtomicBuffer buffer;
+    private int offset;
+
+    /**
+     * @param buffer over the file.
+     * @param offset of the entry.
+     * @return this.
+     */
+    public LaneFlyweight wrap(final AtomicBuffer buffer, final int offset)
+    {
+        this.buffer = buffer;
+        this.offset = offset;
+        return this;
+    }
+
+    /** @return the Tail word as stored, the sealed bit (63) included. */
+    public long tailWord()
+    {
+        return buffer.getLongVolatile(offset + TAIL_OFFSET);
+    }
+
+    /** @return the next position a producer claims or skips (the Tail without its sealed bit). */
+    public long tail()
+    {
+        return tailWord() & ~SEALED_BIT;
+    }
+
+    /** @return true once seal set bit 63 of the Tail: no claim succeeds. */
+    public boolean sealed()
+    {
+        return (tailWord() & SEALED_BIT) != 0;
+    }
+
+    public long leaseCursor()
+    {
+        return buffer.getLongVolatile(offset + LEASE_CURSOR_OFFSET);
+    }
+
+    public long headHint()
+    {
+        return buffer.getLongVolatile(offset + HEAD_OFFSET);
+    }
+
+    public long requeueCount()
+    {
+        return buffer.getLongVolatile(offset + REQUEUE_COUNT_OFFSET);
+    }
+
+    public long fullEpoch()
+    {
+        return buffer.getLongVolatile(offset + FULL_EPOCH_OFFSET);
+    }
+
+    /**
+     * @param fullEpoch a Full Epoch.
+     * @return true if odd: a producer searched past slots holding messages and nothing was freed since.
+     */
+    public static boolean isFullEpochOdd(final long fullEpoch)
+    {
+        return (fullEpoch & 1) != 0;
+    }
+}
