@@ -5,6 +5,7 @@ import io.ipcq.layout.LeaseState;
 /**
  * What one slot holds, as {@link SlotDecoder} reads its words.
  *
+ * @param sequence       the Sequence word as read (bit 63 set for a skipped slot).
  * @param content        free, claimed, a message, a message being freed, or invalid.
  * @param position       FREE: the position the slot is free for; CLAIMED: the position claimed; MESSAGE and
  *                       FREEING: the message's position (the Position word); INVALID: the Position word as read.
@@ -15,7 +16,7 @@ import io.ipcq.layout.LeaseState;
  * @param impossible     why the words cannot be, for INVALID; null otherwise.
  */
 public record DecodedSlot(
-    Content content, long position, long skippedThrough, int state, int holder, long generation,
+    long sequence, Content content, long position, long skippedThrough, int state, int holder, long generation,
     ImpossibleWord impossible)
 {
     /** What a slot holds. */

@@ -63,7 +63,7 @@ public final class SlotDecoder
         final ImpossibleWord impossible = impossible(index, sequence, state, holder, positionWord, payloadLength);
         if (impossible != null)
         {
-            return new DecodedSlot(DecodedSlot.Content.INVALID, positionWord, skippedThrough, state, holder,
+            return new DecodedSlot(sequence, DecodedSlot.Content.INVALID, positionWord, skippedThrough, state, holder,
                 generation, impossible);
         }
         final DecodedSlot.Content content;
@@ -84,7 +84,7 @@ public final class SlotDecoder
             position = sequence - 1;
             content = state == FREE ? DecodedSlot.Content.FREEING : DecodedSlot.Content.MESSAGE;
         }
-        return new DecodedSlot(content, position, skippedThrough, state, holder, generation, null);
+        return new DecodedSlot(sequence, content, position, skippedThrough, state, holder, generation, null);
     }
 
     /**
@@ -169,25 +169,32 @@ public final class SlotDecoder
     }
 
     /**
-     * @param position     a position below the tail, of the slot these words are from.
-     * @param sequence     the slot's Sequence word.
-     * @param positionWord the slot's Position word.
-     * @return what happened to that position.
+     * The layout page's {@code fate_of}, from a decoded slot.
+     *
+     * @param position a position below the tail, served by the slot decoded.
+     * @param slot     the slot, decoded.
+     * @return what happened to that position; an INVALID slot counts as HELD (it is reported, never passed over).
      */
-    public static Fate fate(final long position, final long sequence, final long positionWord)
+    public static Fate fate(final long position, final DecodedSlot slot)
     {
-        if (SlotDescriptor.isSkipped(sequence))
-        {
-            if (positionWord == position)
-            {
-                return Fate.HELD;
-            }
-            return positionWord < position ? Fate.SKIPPED : Fate.PASSED;
-        }
-        if (sequence == position + 1)
+        if (slot.invalid())
         {
             return Fate.HELD;
         }
-        return sequence == position ? Fate.CLAIMED_ONLY : Fate.PASSED;
+        if (slot.skipped())
+        {
+            if (slot.position() == position)
+            {
+                return Fate.HELD;
+            }
+            return slot.position() < position ? Fate.SKIPPED : Fate.PASSED;
+        }
+        if (slot.position() != position)
+        {
+            return Fate.PASSED;
+        }
+        final DecodedSlot.Content content = slot.content();
+        return content == DecodedSlot.Content.MESSAGE || content == DecodedSlot.Content.FREEING ?
+            Fate.HELD : Fate.CLAIMED_ONLY;
     }
 }

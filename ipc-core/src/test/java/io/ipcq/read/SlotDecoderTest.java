@@ -139,12 +139,21 @@ class SlotDecoderTest
     @Test
     void fateFollowsTheLayoutPage()
     {
-        assertEquals(SlotDecoder.Fate.HELD, SlotDecoder.fate(11, 12, 11));
-        assertEquals(SlotDecoder.Fate.CLAIMED_ONLY, SlotDecoder.fate(11, 11, 3));
-        assertEquals(SlotDecoder.Fate.PASSED, SlotDecoder.fate(11, 19, 11));
-        assertEquals(SlotDecoder.Fate.HELD, SlotDecoder.fate(11, SlotDescriptor.skippedSequence(19), 11));
-        assertEquals(SlotDecoder.Fate.SKIPPED, SlotDecoder.fate(19, SlotDescriptor.skippedSequence(19), 11));
-        assertEquals(SlotDecoder.Fate.PASSED, SlotDecoder.fate(3, SlotDescriptor.skippedSequence(19), 11));
+        final long leased = pack(LEASED, 1, 1);
+        assertEquals(SlotDecoder.Fate.HELD, fate(11, 12, leased, 11));
+        assertEquals(SlotDecoder.Fate.HELD, fate(11, 12, pack(FREE, 0, 2), 11), "a free half done still holds it");
+        assertEquals(SlotDecoder.Fate.CLAIMED_ONLY, fate(11, 11, pack(CLAIMED, 1, 1), 11));
+        assertEquals(SlotDecoder.Fate.CLAIMED_ONLY, fate(11, 11, pack(FREE, 0, 2), 3), "tail moved, no CLAIMED yet");
+        assertEquals(SlotDecoder.Fate.PASSED, fate(11, 19, pack(FREE, 0, 2), 11));
+        assertEquals(SlotDecoder.Fate.PASSED, fate(11, 20, pack(READY, 0, 2), 19));
+        assertEquals(SlotDecoder.Fate.HELD, fate(11, SlotDescriptor.skippedSequence(19), leased, 11));
+        assertEquals(SlotDecoder.Fate.SKIPPED, fate(19, SlotDescriptor.skippedSequence(19), leased, 11));
+        assertEquals(SlotDecoder.Fate.HELD, fate(11, 12, pack(9, 0, 1), 11), "an invalid slot is never passed over");
+    }
+
+    private SlotDecoder.Fate fate(final long position, final long sequence, final long word, final long positionWord)
+    {
+        return SlotDecoder.fate(position, decoder.decode(3, 100, sequence, word, positionWord, 5));
     }
 
     private void assertImpossible(
