@@ -7,6 +7,7 @@ import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.layout.QueueDescriptor;
 import io.ipcq.layout.SlotDescriptor;
 import io.ipcq.read.HeaderFlyweight;
+import io.ipcq.read.QueueLayout;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -239,18 +240,15 @@ public final class QueueFile implements AutoCloseable
     {
         fillHeader(buffer, geometry, config.maxDeliveries(), config.leaseTimeout().toMillis(),
             config.heartbeatTimeout().toMillis(), now, ProcessInfo.selfPid());
-        final int slotLength = geometry.slotLength();
-        for (int lane = 0; lane <= geometry.lanes(); lane++)
+        final QueueLayout layout = new QueueLayout(geometry);
+        for (int ring = 0; ring < layout.ringCount(); ring++)
         {
-            final int capacity = lane < geometry.lanes() ? geometry.laneCapacity() : geometry.deadLetterCapacity();
-            final long ringOffset = geometry.ringOffset(lane);
-            for (int i = 0; i < capacity; i++)
+            for (int i = 0; i < layout.capacity(ring); i++)
             {
                 // Slot i is free for position i of the first lap.
-                buffer.putLong((int)(ringOffset + (long)i * slotLength) + SlotDescriptor.SEQUENCE_OFFSET, i);
+                buffer.putLong(layout.slotOffset(ring, i) + SlotDescriptor.SEQUENCE_OFFSET, i);
             }
-            final int laneOffset = LaneDescriptor.laneDescriptorOffset(lane);
-            buffer.putLong(laneOffset + LaneDescriptor.TAIL_OFFSET, 0);
+            buffer.putLong(layout.laneOffset(ring) + LaneDescriptor.TAIL_OFFSET, 0);
         }
         signalReady(buffer);
     }

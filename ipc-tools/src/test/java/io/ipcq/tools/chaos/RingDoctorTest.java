@@ -112,6 +112,29 @@ class RingDoctorTest
         assertFalse(findings.stream().anyMatch(f -> f.contains("slot 0")), "slot 0 freed: " + findings);
     }
 
+    @Test
+    void impossibleWordsAreNamed()
+    {
+        final Path path = directory.resolve("corrupt");
+        queue = IpcQueue.create(path, QueueConfig.builder().capacity(4).maxPayloadLength(64).build(),
+            SystemEpochClock.INSTANCE);
+        final Producer producer = queue.producer();
+        assertEquals(SendResult.OK, producer.trySend(0, "a".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(SendResult.OK, producer.trySend(0, "b".getBytes(StandardCharsets.US_ASCII)));
+        view = QueueView.open(path);
+        mapping = IoUtil.mapExistingFile(path.toFile(), FileChannel.MapMode.READ_WRITE, "queue");
+        final int slot1 = view.layout().slotOffset(0, 1);
+        // A READY word with a holder: no run of the protocol writes one.
+        new UnsafeBuffer(mapping).putLongVolatile(slot1 + SlotDescriptor.LEASE_STATE_OFFSET,
+            LeaseState.pack(LeaseState.READY, 1, 2));
+
+        final List<String> findings = RingDoctor.examine(view);
+        assertTrue(findings.stream().anyMatch(f -> f.startsWith("lane 0 position 1 (slot 1, sequence 2): INVALID: " +
+            "a holder on a state nobody holds")), findings::toString);
+        assertTrue(findings.stream().anyMatch(f -> f.startsWith("lane 0 position 0 (slot 0, sequence 1): READY")),
+            findings::toString);
+    }
+
     private static void assertNoRawSkippedSequence(final List<String> findings)
     {
         assertFalse(findings.stream().anyMatch(f -> f.contains("-92")), "a raw skipped sequence: " + findings);
