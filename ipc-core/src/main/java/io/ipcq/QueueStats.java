@@ -50,32 +50,38 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
     public record ParticipantStats(int id, long pid, long startTime, String role, String rowState,
         long heartbeatAgeMs, long leases, boolean processAlive, boolean heartbeatFresh, boolean reaper)
     {
+        /** @return true if the process runs and the heartbeat is fresh. */
         public boolean alive()
         {
             return processAlive && heartbeatFresh;
         }
     }
 
+    /** @return READY slots over all lanes. */
     public int ready()
     {
         return lanes.stream().mapToInt(LaneStats::ready).sum();
     }
 
+    /** @return LEASED slots over all lanes. */
     public int leased()
     {
         return lanes.stream().mapToInt(LaneStats::leased).sum();
     }
 
+    /** @return REQUEUED slots over all lanes: messages waiting for redelivery. */
     public int redelivery()
     {
         return lanes.stream().mapToInt(LaneStats::requeued).sum();
     }
 
+    /** @return FREE slots over all lanes. */
     public int free()
     {
         return lanes.stream().mapToInt(LaneStats::free).sum();
     }
 
+    /** @return slots over all lanes. */
     public int capacity()
     {
         return lanes.stream().mapToInt(LaneStats::capacity).sum();
@@ -87,6 +93,10 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
         return deadLetters.occupied();
     }
 
+    /**
+     * @param counterIndex one of {@link CounterIndex}.
+     * @return that counter's total.
+     */
     public long counter(final int counterIndex)
     {
         return counters[counterIndex];

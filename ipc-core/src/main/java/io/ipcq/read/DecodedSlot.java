@@ -43,6 +43,7 @@ public record DecodedSlot(
         return skippedThrough >= 0;
     }
 
+    /** @return true if the words are impossible (content INVALID). */
     public boolean invalid()
     {
         return content == Content.INVALID;

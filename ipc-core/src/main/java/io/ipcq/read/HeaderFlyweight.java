@@ -29,6 +29,7 @@ public final class HeaderFlyweight
         return this;
     }
 
+    /** @return the Magic word: "IPCQFILE" as a little-endian long in a queue file. */
     public long magic()
     {
         return buffer.getLong(offset + MAGIC_OFFSET);
@@ -40,86 +41,103 @@ public final class HeaderFlyweight
         return buffer.getIntVolatile(offset + LAYOUT_VERSION_OFFSET);
     }
 
+    /** @return the Header Length word (1024). */
     public int headerLength()
     {
         return buffer.getInt(offset + HEADER_LENGTH_OFFSET);
     }
 
+    /** @return the number of priority lanes. */
     public int lanes()
     {
         return buffer.getInt(offset + LANES_OFFSET);
     }
 
+    /** @return slots per lane. */
     public int laneCapacity()
     {
         return buffer.getInt(offset + LANE_CAPACITY_OFFSET);
     }
 
+    /** @return bytes per slot, header included. */
     public int slotLength()
     {
         return buffer.getInt(offset + SLOT_LENGTH_OFFSET);
     }
 
+    /** @return the largest payload in bytes. */
     public int maxPayloadLength()
     {
         return buffer.getInt(offset + MAX_PAYLOAD_LENGTH_OFFSET);
     }
 
+    /** @return deliveries before a message is dead-lettered. */
     public int maxDeliveries()
     {
         return buffer.getInt(offset + MAX_DELIVERIES_OFFSET);
     }
 
+    /** @return rows of the participants table. */
     public int participantCapacity()
     {
         return buffer.getInt(offset + PARTICIPANT_CAPACITY_OFFSET);
     }
 
+    /** @return slots of the dead-letter ring. */
     public int deadLetterCapacity()
     {
         return buffer.getInt(offset + DEAD_LETTER_CAPACITY_OFFSET);
     }
 
+    /** @return the default lease length, ms. */
     public long leaseTimeoutMs()
     {
         return buffer.getLong(offset + LEASE_TIMEOUT_MS_OFFSET);
     }
 
+    /** @return the silence, ms, after which a participant is presumed dead. */
     public long heartbeatTimeoutMs()
     {
         return buffer.getLong(offset + HEARTBEAT_TIMEOUT_MS_OFFSET);
     }
 
+    /** @return the creation time, epoch ms: the origin of every lease deadline. */
     public long createdEpochMs()
     {
         return buffer.getLong(offset + CREATED_EPOCH_MS_OFFSET);
     }
 
+    /** @return the File Length word: must equal the file's size. */
     public long fileLength()
     {
         return buffer.getLong(offset + FILE_LENGTH_OFFSET);
     }
 
+    /** @return the pid of the process that created the file (informational). */
     public long creatorPid()
     {
         return buffer.getLong(offset + CREATOR_PID_OFFSET);
     }
 
+    /** @return the Lane Table Offset word (1024). */
     public long laneTableOffset()
     {
         return buffer.getLong(offset + LANE_TABLE_OFFSET_OFFSET);
     }
 
+    /** @return the Participant Table Offset word. */
     public long participantTableOffset()
     {
         return buffer.getLong(offset + PARTICIPANT_TABLE_OFFSET_OFFSET);
     }
 
+    /** @return the Rings Offset word: where the ring of lane 0 starts. */
     public long ringsOffset()
     {
         return buffer.getLong(offset + RINGS_OFFSET_OFFSET);
     }
 
+    /** @return the Dead-Letter Ring Offset word. */
     public long deadLetterRingOffset()
     {
         return buffer.getLong(offset + DEAD_LETTER_RING_OFFSET_OFFSET);
@@ -131,6 +149,7 @@ public final class HeaderFlyweight
         return buffer.getIntVolatile(offset + SEALED_OFFSET);
     }
 
+    /** @return true once the queue is sealed (the sealed word is 1). */
     public boolean sealed()
     {
         return sealedWord() != 0;

@@ -44,21 +44,25 @@ public final class LaneFlyweight
         return (tailWord() & SEALED_BIT) != 0;
     }
 
+    /** @return the Lease Cursor: the next position never yet delivered. */
     public long leaseCursor()
     {
         return buffer.getLongVolatile(offset + LEASE_CURSOR_OFFSET);
     }
 
+    /** @return the Head Hint: every position below it has been freed or skipped. */
     public long headHint()
     {
         return buffer.getLongVolatile(offset + HEAD_OFFSET);
     }
 
+    /** @return the Requeue Count: bumped after every requeue. */
     public long requeueCount()
     {
         return buffer.getLongVolatile(offset + REQUEUE_COUNT_OFFSET);
     }
 
+    /** @return the Full Epoch (odd: a producer searched past held slots and nothing was freed since). */
     public long fullEpoch()
     {
         return buffer.getLongVolatile(offset + FULL_EPOCH_OFFSET);

@@ -12,13 +12,19 @@ public final class MessageIds
     {
     }
 
-    /** @return the lane the message was sent to. */
+    /**
+     * @param id a message id.
+     * @return the lane the message was sent to.
+     */
     public static int lane(final long id)
     {
         return (int)(id >>> 56);
     }
 
-    /** @return the position of the original send in its lane. */
+    /**
+     * @param id a message id.
+     * @return the position of the original send in its lane.
+     */
     public static long position(final long id)
     {
         return id & POSITION_MASK;

@@ -38,6 +38,7 @@ public final class ParticipantFlyweight
         return buffer.getIntVolatile(offset + ROLE_OFFSET);
     }
 
+    /** @return the pid the row names. */
     public long pid()
     {
         return buffer.getLongVolatile(offset + PID_OFFSET);
@@ -49,16 +50,19 @@ public final class ParticipantFlyweight
         return buffer.getLongVolatile(offset + START_TIME_OFFSET);
     }
 
+    /** @return when the row was taken, epoch ms. */
     public long attachedEpochMs()
     {
         return buffer.getLongVolatile(offset + ATTACHED_EPOCH_MS_OFFSET);
     }
 
+    /** @return the row's last heartbeat, epoch ms. */
     public long heartbeatEpochMs()
     {
         return buffer.getLongVolatile(offset + HEARTBEAT_EPOCH_MS_OFFSET);
     }
 
+    /** @return leases the row's handle counts as held. */
     public long leasesHeld()
     {
         return buffer.getLongVolatile(offset + LEASES_HELD_OFFSET);

@@ -25,6 +25,7 @@ public final class QueueLayout
         this.participantTableOffset = geometry.participantTableOffset();
     }
 
+    /** @return the validated geometry. */
     public QueueDescriptor.Geometry geometry()
     {
         return geometry;
@@ -42,6 +43,10 @@ public final class QueueLayout
         return geometry.lanes();
     }
 
+    /**
+     * @param ring a ring number.
+     * @return true for the dead-letter ring's.
+     */
     public boolean isDeadLetterRing(final int ring)
     {
         return ring == geometry.lanes();

@@ -137,16 +137,19 @@ public final class QueueView implements AutoCloseable
         return new QueueView(name, buffer, null);
     }
 
+    /** @return how messages name the file (its path). */
     public String name()
     {
         return name;
     }
 
+    /** @return where everything is in this file. */
     public QueueLayout layout()
     {
         return layout;
     }
 
+    /** @return the validated geometry. */
     public QueueDescriptor.Geometry geometry()
     {
         return layout.geometry();

@@ -35,6 +35,7 @@ public final class SlotDecoder
         this.participantCapacity = participantCapacity;
     }
 
+    /** @return slots of the ring this decoder decodes. */
     public int capacity()
     {
         return capacity;

@@ -26,6 +26,7 @@ public final class SlotFlyweight
         return this;
     }
 
+    /** @return the offset of the slot this flyweight is wrapped at. */
     public int offset()
     {
         return offset;
@@ -49,16 +50,19 @@ public final class SlotFlyweight
         return buffer.getLongVolatile(offset + DEADLINE_OFFSET);
     }
 
+    /** @return the Message Id word: the lane in the top byte, the position of the original send below (see {@link MessageIds}). */
     public long messageId()
     {
         return buffer.getLongVolatile(offset + MESSAGE_ID_OFFSET);
     }
 
+    /** @return the Delivery Count word: deliveries so far, 1 on the first lease. */
     public int deliveryCount()
     {
         return buffer.getIntVolatile(offset + DELIVERY_COUNT_OFFSET);
     }
 
+    /** @return the Payload Length word (checked against the max payload by SlotDecoder). */
     public int payloadLength()
     {
         return buffer.getIntVolatile(offset + PAYLOAD_LENGTH_OFFSET);
