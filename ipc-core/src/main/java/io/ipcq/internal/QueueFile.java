@@ -173,15 +173,7 @@ public final class QueueFile implements AutoCloseable
             FileChannel.open(absolute, StandardOpenOption.READ, StandardOpenOption.WRITE))
         {
             final long size = channel.size();
-            if (size < HEADER_LENGTH)
-            {
-                throw new CorruptQueueException(path + " is not a queue: " + size + " bytes is shorter than the " +
-                    HEADER_LENGTH + "-byte header");
-            }
-            if (size > MAX_FILE_LENGTH)
-            {
-                throw new CorruptQueueException(path + " is not a queue: " + size + " bytes is larger than any queue");
-            }
+            HeaderFlyweight.checkFileSize(path.toString(), size);
             final MappedByteBuffer mapping = channel.map(
                 readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, size);
             try

@@ -248,6 +248,26 @@ public final class HeaderFlyweight
         return geometry;
     }
 
+    /**
+     * The checks made before the file is even mapped: a queue is at least a header long and fits one mapping.
+     *
+     * @param name     how to name the file in a message (its path).
+     * @param fileSize the file's size in bytes.
+     * @throws CorruptQueueException if no queue can be that long.
+     */
+    public static void checkFileSize(final String name, final long fileSize)
+    {
+        if (fileSize < HEADER_LENGTH)
+        {
+            throw new CorruptQueueException(name + " is not a queue: " + fileSize + " bytes is shorter than the " +
+                HEADER_LENGTH + "-byte header");
+        }
+        if (fileSize > MAX_FILE_LENGTH)
+        {
+            throw new CorruptQueueException(name + " is not a queue: " + fileSize + " bytes is larger than any queue");
+        }
+    }
+
     private static void checkWord(final String name, final String word, final long actual, final long expected)
     {
         if (actual != expected)

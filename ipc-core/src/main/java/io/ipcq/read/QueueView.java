@@ -85,15 +85,7 @@ public final class QueueView implements AutoCloseable
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ))
         {
             final long size = channel.size();
-            if (size < QueueDescriptor.HEADER_LENGTH)
-            {
-                throw new CorruptQueueException(path + " is not a queue: " + size + " bytes is shorter than the " +
-                    QueueDescriptor.HEADER_LENGTH + "-byte header");
-            }
-            if (size > QueueDescriptor.MAX_FILE_LENGTH)
-            {
-                throw new CorruptQueueException(path + " is not a queue: " + size + " bytes is larger than any queue");
-            }
+            HeaderFlyweight.checkFileSize(path.toString(), size);
             final MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
             try
             {
@@ -129,11 +121,7 @@ public final class QueueView implements AutoCloseable
      */
     public static QueueView over(final String name, final AtomicBuffer buffer)
     {
-        if (buffer.capacity() < QueueDescriptor.HEADER_LENGTH)
-        {
-            throw new CorruptQueueException(name + " is not a queue: " + buffer.capacity() +
-                " bytes is shorter than the " + QueueDescriptor.HEADER_LENGTH + "-byte header");
-        }
+        HeaderFlyweight.checkFileSize(name, buffer.capacity());
         return new QueueView(name, buffer, null);
     }
 
