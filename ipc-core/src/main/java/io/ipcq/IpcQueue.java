@@ -6,6 +6,7 @@ import io.ipcq.internal.QueueRings;
 import io.ipcq.internal.TickingEpochClock;
 import io.ipcq.layout.ParticipantDescriptor;
 import io.ipcq.layout.QueueDescriptor;
+import io.ipcq.read.QueueView;
 import io.ipcq.reaper.LeaseSweeper;
 import io.ipcq.reaper.QueueAgent;
 import io.ipcq.reaper.Reaper;
@@ -420,7 +421,10 @@ public final class IpcQueue implements AutoCloseable
     public QueueStats stats()
     {
         checkOpen();
-        return QueueStats.read(file, participants, clock.nowEpochMs());
+        try (QueueView view = QueueView.over(file.path().toString(), file.buffer()))
+        {
+            return QueueStats.read(view, clock.nowEpochMs());
+        }
     }
 
     public Path path()

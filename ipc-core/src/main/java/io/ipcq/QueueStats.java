@@ -1,15 +1,14 @@
 package io.ipcq;
 
-import io.ipcq.internal.ParticipantTable;
 import io.ipcq.internal.ProcessInfo;
-import io.ipcq.internal.QueueFile;
 import io.ipcq.layout.CounterIndex;
-import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.layout.LeaseState;
 import io.ipcq.layout.ParticipantDescriptor;
-import io.ipcq.layout.QueueDescriptor;
-import io.ipcq.layout.SlotDescriptor;
-import org.agrona.concurrent.AtomicBuffer;
+import io.ipcq.read.DecodedSlot;
+import io.ipcq.read.LaneFlyweight;
+import io.ipcq.read.ParticipantFlyweight;
+import io.ipcq.read.QueueLayout;
+import io.ipcq.read.QueueView;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,14 +22,17 @@ import java.util.List;
  * @param counters     header totals plus every attached participant's counts, indexed by {@link CounterIndex}.
  * @param participants rows in use.
  * @param sealed       whether the queue is sealed.
+ * @param reaperParticipant      row index of the elected reaper (the Reaper Owner word less one), -1 if none.
+ * @param reaperHeartbeatEpochMs epoch ms of the elected reaper's last pass, 0 if no reaper ever ran.
  */
 public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] counters,
-    List<ParticipantStats> participants, boolean sealed)
+    List<ParticipantStats> participants, boolean sealed, int reaperParticipant, long reaperHeartbeatEpochMs)
 {
     /**
-     * Slots of one ring by state.
+     * Slots of one ring by state; a slot whose words are impossible (see {@link io.ipcq.read.ImpossibleWord}) is
+     * counted {@code invalid}, not under its state.
      */
-    public record LaneStats(int lane, int capacity, long tail, long leaseCursor, long headHint,
+    public record LaneStats(int lane, int capacity, long tail, long leaseCursor, long headHint, long fullEpoch,
         int free, int claimed, int ready, int leased, int requeued, int deadLettering, int parked, int invalid)
     {
         /** @return slots holding a message not yet acked: ready + leased + waiting for redelivery (+ in transit). */
@@ -42,36 +44,44 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
 
     /**
      * One participant row in use.
+     *
+     * @param reaper true if this row is the elected reaper (the header's Reaper Owner word names it).
      */
     public record ParticipantStats(int id, long pid, long startTime, String role, String rowState,
-        long heartbeatAgeMs, long leases, boolean processAlive, boolean heartbeatFresh)
+        long heartbeatAgeMs, long leases, boolean processAlive, boolean heartbeatFresh, boolean reaper)
     {
+        /** @return true if the process runs and the heartbeat is fresh. */
         public boolean alive()
         {
             return processAlive && heartbeatFresh;
         }
     }
 
+    /** @return READY slots over all lanes. */
     public int ready()
     {
         return lanes.stream().mapToInt(LaneStats::ready).sum();
     }
 
+    /** @return LEASED slots over all lanes. */
     public int leased()
     {
         return lanes.stream().mapToInt(LaneStats::leased).sum();
     }
 
+    /** @return REQUEUED slots over all lanes: messages waiting for redelivery. */
     public int redelivery()
     {
         return lanes.stream().mapToInt(LaneStats::requeued).sum();
     }
 
+    /** @return FREE slots over all lanes. */
     public int free()
     {
         return lanes.stream().mapToInt(LaneStats::free).sum();
     }
 
+    /** @return slots over all lanes. */
     public int capacity()
     {
         return lanes.stream().mapToInt(LaneStats::capacity).sum();
@@ -83,78 +93,85 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
         return deadLetters.occupied();
     }
 
+    /**
+     * @param counterIndex one of {@link CounterIndex}.
+     * @return that counter's total.
+     */
     public long counter(final int counterIndex)
     {
         return counters[counterIndex];
     }
 
     /**
-     * Reads the counts of a mapped file (read-only is enough).
+     * Reads the counts of a queue through its read-only view.
      *
-     * @param file       the mapped file.
-     * @param participants its participants table.
+     * @param view       the queue.
      * @param nowEpochMs now, to age heartbeats.
      * @return the counts.
      */
-    public static QueueStats read(final QueueFile file, final ParticipantTable participants, final long nowEpochMs)
+    public static QueueStats read(final QueueView view, final long nowEpochMs)
     {
-        final QueueDescriptor.Geometry geometry = file.geometry();
-        final AtomicBuffer buffer = file.buffer();
+        final QueueLayout layout = view.layout();
         final List<LaneStats> lanes = new ArrayList<>();
-        for (int lane = 0; lane < geometry.lanes(); lane++)
+        for (int lane = 0; lane < layout.deadLetterRing(); lane++)
         {
-            lanes.add(readLane(buffer, geometry, lane, geometry.laneCapacity()));
+            lanes.add(readRing(view, lane));
         }
-        final LaneStats deadLetters = readLane(buffer, geometry, geometry.lanes(), geometry.deadLetterCapacity());
+        final LaneStats deadLetters = readRing(view, layout.deadLetterRing());
 
         final long[] counters = new long[CounterIndex.COUNTER_COUNT];
         for (int i = 0; i < counters.length; i++)
         {
-            counters[i] = participants.counterTotal(i);
+            counters[i] = view.counterTotal(i);
         }
 
+        final long heartbeatTimeoutMs = view.header().heartbeatTimeoutMs();
+        final int reaper = view.reaperParticipant();
         final List<ParticipantStats> rows = new ArrayList<>();
-        for (int index = 0; index < participants.capacity(); index++)
+        for (int index = 0; index < layout.geometry().participantCapacity(); index++)
         {
-            final int row = participants.rowOffset(index);
-            final int rowState = buffer.getIntVolatile(row + ParticipantDescriptor.ROW_STATE_OFFSET);
+            final ParticipantFlyweight row = view.participant(index);
+            final int rowState = row.rowState();
             if (rowState == ParticipantDescriptor.ROW_FREE)
             {
                 continue;
             }
-            final long pid = buffer.getLong(row + ParticipantDescriptor.PID_OFFSET);
-            final long startTime = buffer.getLong(row + ParticipantDescriptor.START_TIME_OFFSET);
-            final long heartbeat = buffer.getLongVolatile(row + ParticipantDescriptor.HEARTBEAT_EPOCH_MS_OFFSET);
-            final long age = nowEpochMs - heartbeat;
-            rows.add(new ParticipantStats(index, pid, startTime,
-                ParticipantDescriptor.roleName(buffer.getInt(row + ParticipantDescriptor.ROLE_OFFSET)),
-                ParticipantDescriptor.rowStateName(rowState), age,
-                buffer.getLongVolatile(row + ParticipantDescriptor.LEASES_HELD_OFFSET),
-                pid > 0 && ProcessInfo.isAlive(pid, startTime), age <= file.heartbeatTimeoutMs()));
+            final long pid = row.pid();
+            final long startTime = row.startTime();
+            final long age = nowEpochMs - row.heartbeatEpochMs();
+            rows.add(new ParticipantStats(index, pid, startTime, ParticipantDescriptor.roleName(row.role()),
+                ParticipantDescriptor.rowStateName(rowState), age, row.leasesHeld(),
+                pid > 0 && ProcessInfo.isAlive(pid, startTime), age <= heartbeatTimeoutMs, index == reaper));
         }
-        return new QueueStats(List.copyOf(lanes), deadLetters, counters, List.copyOf(rows),
-            buffer.getIntVolatile(QueueDescriptor.SEALED_OFFSET) != 0);
+        return new QueueStats(List.copyOf(lanes), deadLetters, counters, List.copyOf(rows), view.header().sealed(),
+            reaper, view.header().reaperHeartbeatEpochMs());
     }
 
-    private static LaneStats readLane(
-        final AtomicBuffer buffer, final QueueDescriptor.Geometry geometry, final int lane, final int capacity)
+    private static LaneStats readRing(final QueueView view, final int ring)
     {
-        final int laneOffset = LaneDescriptor.laneDescriptorOffset(lane);
-        final long ringOffset = geometry.ringOffset(lane);
-        final int slotLength = geometry.slotLength();
-        final int[] byState = new int[8];
+        final LaneFlyweight lane = view.lane(ring);
+        final long tail = lane.tail();
+        final long leaseCursor = lane.leaseCursor();
+        final long headHint = lane.headHint();
+        final long fullEpoch = lane.fullEpoch();
+        final int capacity = view.layout().capacity(ring);
+        final int[] byState = new int[LeaseState.PARKED + 1];
+        int invalid = 0;
         for (int i = 0; i < capacity; i++)
         {
-            final int slot = (int)(ringOffset + (long)i * slotLength);
-            final int state = LeaseState.state(buffer.getLongVolatile(slot + SlotDescriptor.LEASE_STATE_OFFSET));
-            byState[LeaseState.isValidState(state) ? state : 7]++;
+            final DecodedSlot slot = view.decode(ring, i, tail);
+            if (slot.invalid())
+            {
+                invalid++;
+            }
+            else
+            {
+                byState[slot.state()]++;
+            }
         }
-        return new LaneStats(lane, capacity,
-            buffer.getLongVolatile(laneOffset + LaneDescriptor.TAIL_OFFSET) & ~LaneDescriptor.SEALED_BIT,
-            buffer.getLongVolatile(laneOffset + LaneDescriptor.LEASE_CURSOR_OFFSET),
-            buffer.getLongVolatile(laneOffset + LaneDescriptor.HEAD_OFFSET),
+        return new LaneStats(ring, capacity, tail, leaseCursor, headHint, fullEpoch,
             byState[LeaseState.FREE], byState[LeaseState.CLAIMED], byState[LeaseState.READY],
             byState[LeaseState.LEASED], byState[LeaseState.REQUEUED], byState[LeaseState.DEAD_LETTERING],
-            byState[LeaseState.PARKED], byState[7]);
+            byState[LeaseState.PARKED], invalid);
     }
 }

@@ -1,16 +1,20 @@
 package io.ipcq;
 
-import io.ipcq.internal.ParticipantTable;
-import io.ipcq.internal.QueueFile;
 import io.ipcq.layout.CounterIndex;
-import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.layout.LeaseState;
 import io.ipcq.layout.ParticipantDescriptor;
-import io.ipcq.layout.QueueDescriptor;
 import io.ipcq.layout.SlotDescriptor;
-import org.agrona.concurrent.AtomicBuffer;
+import io.ipcq.read.DecodedSlot;
+import io.ipcq.read.HeaderFlyweight;
+import io.ipcq.read.LaneFlyweight;
+import io.ipcq.read.ParticipantFlyweight;
+import io.ipcq.read.QueueLayout;
+import io.ipcq.read.QueueView;
+import io.ipcq.read.SlotFlyweight;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -76,13 +80,12 @@ final class CrashEvidence
     static String dump(final Path path)
     {
         final StringBuilder out = new StringBuilder();
-        try (QueueFile file = QueueFile.open(path, true))
+        try (QueueView view = QueueView.open(path))
         {
-            final AtomicBuffer buffer = file.buffer();
-            final QueueDescriptor.Geometry geometry = file.geometry();
-            final ParticipantTable participants = new ParticipantTable(buffer, geometry.participantTableOffset(),
-                geometry.participantCapacity());
-            final QueueStats stats = QueueStats.read(file, participants, System.currentTimeMillis());
+            final HeaderFlyweight header = view.header();
+            final QueueLayout layout = view.layout();
+            final long now = System.currentTimeMillis();
+            final QueueStats stats = QueueStats.read(view, now);
             out.append("stats: ").append(stats).append('\n');
             out.append("counters (header + rows):");
             for (int i = 0; i < CounterIndex.COUNTER_COUNT; i++)
@@ -90,58 +93,61 @@ final class CrashEvidence
                 out.append(' ').append(CounterIndex.name(i)).append('=').append(stats.counter(i));
             }
             out.append('\n');
-            out.append("reaper owner=").append(buffer.getLongVolatile(QueueDescriptor.REAPER_OWNER_OFFSET))
-                .append(" reaper heartbeat age ms=")
-                .append(System.currentTimeMillis() - buffer.getLongVolatile(QueueDescriptor.REAPER_HEARTBEAT_OFFSET))
-                .append(" created epoch ms=").append(file.createdEpochMs())
-                .append(" now since created=").append(System.currentTimeMillis() - file.createdEpochMs()).append('\n');
-            for (int lane = 0; lane <= geometry.lanes(); lane++)
+            out.append("reaper owner=").append(header.reaperOwner())
+                .append(" reaper heartbeat age ms=").append(now - header.reaperHeartbeatEpochMs())
+                .append(" created epoch ms=").append(header.createdEpochMs())
+                .append(" now since created=").append(now - header.createdEpochMs()).append('\n');
+            for (int ring = 0; ring < layout.ringCount(); ring++)
             {
-                final int capacity = lane < geometry.lanes() ? geometry.laneCapacity() : geometry.deadLetterCapacity();
-                final long ring = lane < geometry.lanes() ? geometry.ringOffset(lane) : geometry.deadLetterRingOffset();
-                final int entry = LaneDescriptor.laneDescriptorOffset(lane);
-                out.append(lane < geometry.lanes() ? "lane " + lane : "dead-letter ring")
-                    .append(": tail=").append(buffer.getLongVolatile(entry + LaneDescriptor.TAIL_OFFSET))
-                    .append(" cursor=").append(buffer.getLongVolatile(entry + LaneDescriptor.LEASE_CURSOR_OFFSET))
-                    .append(" head=").append(buffer.getLongVolatile(entry + LaneDescriptor.HEAD_OFFSET))
-                    .append(" requeueCount=").append(buffer.getLongVolatile(entry + LaneDescriptor.REQUEUE_COUNT_OFFSET))
+                final LaneFlyweight lane = view.lane(ring);
+                final long tail = lane.tail();
+                out.append(layout.isDeadLetterRing(ring) ? "dead-letter ring" : "lane " + ring)
+                    .append(": tail=").append(lane.tailWord())
+                    .append(" cursor=").append(lane.leaseCursor())
+                    .append(" head=").append(lane.headHint())
+                    .append(" requeueCount=").append(lane.requeueCount())
+                    .append(" fullEpoch=").append(lane.fullEpoch())
                     .append('\n');
-                for (int i = 0; i < capacity; i++)
+                for (int i = 0; i < layout.capacity(ring); i++)
                 {
-                    final int slot = (int)(ring + (long)i * geometry.slotLength());
-                    final long word = buffer.getLongVolatile(slot + SlotDescriptor.LEASE_STATE_OFFSET);
-                    final long deadline = buffer.getLongVolatile(slot + SlotDescriptor.DEADLINE_OFFSET);
-                    final int length = buffer.getInt(slot + SlotDescriptor.PAYLOAD_LENGTH_OFFSET);
+                    final DecodedSlot decoded = view.decode(ring, i, tail);
+                    final SlotFlyweight slot = view.slot(ring, i);
+                    final long deadline = slot.deadlineWord();
+                    final int length = slot.payloadLength();
                     out.append("  slot ").append(i)
-                        .append(" seq=").append(buffer.getLongVolatile(slot + SlotDescriptor.SEQUENCE_OFFSET))
-                        .append(' ').append(LeaseState.toString(word))
+                        .append(" seq=").append(slot.sequence())
+                        .append(" position=").append(slot.position())
+                        .append(' ').append(LeaseState.toString(slot.leaseStateWord()))
+                        .append(" holds=").append(decoded)
                         .append(" deadline=tag ").append(SlotDescriptor.deadlineTag(deadline)).append(" at ")
                         .append(SlotDescriptor.deadlineSinceCreated(deadline))
-                        .append(" id=").append(Long.toHexString(buffer.getLong(slot + SlotDescriptor.MESSAGE_ID_OFFSET)))
-                        .append(" deliveries=").append(buffer.getInt(slot + SlotDescriptor.DELIVERY_COUNT_OFFSET))
+                        .append(" id=").append(Long.toHexString(slot.messageId()))
+                        .append(" deliveries=").append(slot.deliveryCount())
                         .append(" length=").append(length);
                     if (length == Long.BYTES)
                     {
-                        out.append(" payload seq=").append(buffer.getLong(slot + SlotDescriptor.PAYLOAD_OFFSET));
+                        final byte[] payload = new byte[Long.BYTES];
+                        slot.payloadBytes(payload);
+                        out.append(" payload seq=").append(
+                            ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).getLong());
                     }
                     out.append('\n');
                 }
             }
-            for (int index = 0; index < geometry.participantCapacity(); index++)
+            for (int index = 0; index < layout.geometry().participantCapacity(); index++)
             {
-                final int row = participants.rowOffset(index);
-                final int state = buffer.getIntVolatile(row + ParticipantDescriptor.ROW_STATE_OFFSET);
+                final ParticipantFlyweight row = view.participant(index);
+                final int state = row.rowState();
                 if (state == ParticipantDescriptor.ROW_FREE)
                 {
                     continue;
                 }
                 out.append("participant ").append(index).append(" (holder ").append(index + 1).append("): ")
                     .append(ParticipantDescriptor.rowStateName(state)).append(' ')
-                    .append(ParticipantDescriptor.roleName(buffer.getInt(row + ParticipantDescriptor.ROLE_OFFSET)))
-                    .append(" pid=").append(buffer.getLong(row + ParticipantDescriptor.PID_OFFSET))
-                    .append(" heartbeat age ms=").append(System.currentTimeMillis() -
-                        buffer.getLongVolatile(row + ParticipantDescriptor.HEARTBEAT_EPOCH_MS_OFFSET))
-                    .append(" leases=").append(buffer.getLongVolatile(row + ParticipantDescriptor.LEASES_HELD_OFFSET))
+                    .append(ParticipantDescriptor.roleName(row.role()))
+                    .append(" pid=").append(row.pid())
+                    .append(" heartbeat age ms=").append(now - row.heartbeatEpochMs())
+                    .append(" leases=").append(row.leasesHeld())
                     .append('\n');
             }
         }

@@ -1,6 +1,7 @@
 package io.ipcq;
 
 import io.ipcq.layout.SlotDescriptor;
+import io.ipcq.read.QueueLayout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -474,7 +475,8 @@ class QueueFileTest
         producer.trySend(1, utf8("good before"));
         assertTrue(consumer.tryLease().ack());
         producer.trySend(1, utf8("to be corrupted"));                // position 1 of lane 1
-        final long slot = GEOMETRY.ringOffset(1) + (1 & (GEOMETRY.laneCapacity() - 1)) * (long)GEOMETRY.slotLength();
+        final QueueLayout layout = new QueueLayout(GEOMETRY);
+        final long slot = layout.slotOffset(1, layout.slotIndex(1, 1));
         writeInt(queue.path(), slot + SlotDescriptor.PAYLOAD_LENGTH_OFFSET, 1 << 30);
 
         final Lease lease = consumer.tryLease();
@@ -485,7 +487,8 @@ class QueueFileTest
         assertThrows(CorruptQueueException.class, lease::payload);
         lease.close();                                            // puts it back
         assertEquals(0, consumer.heldLeases());
-        assertEquals(1, queue.stats().redelivery());
+        assertEquals(1, queue.stats().lanes().get(1).invalid(), "an impossible length is counted invalid");
+        assertEquals(0, queue.stats().redelivery(), "and not under its state");
 
         producer.trySend(1, utf8("good after"));
         final Lease again = consumer.tryLease();

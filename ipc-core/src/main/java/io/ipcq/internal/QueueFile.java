@@ -6,6 +6,8 @@ import io.ipcq.QueueException;
 import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.layout.QueueDescriptor;
 import io.ipcq.layout.SlotDescriptor;
+import io.ipcq.read.HeaderFlyweight;
+import io.ipcq.read.QueueLayout;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -171,15 +173,7 @@ public final class QueueFile implements AutoCloseable
             FileChannel.open(absolute, StandardOpenOption.READ, StandardOpenOption.WRITE))
         {
             final long size = channel.size();
-            if (size < HEADER_LENGTH)
-            {
-                throw new CorruptQueueException(path + " is not a queue: " + size + " bytes is shorter than the " +
-                    HEADER_LENGTH + "-byte header");
-            }
-            if (size > MAX_FILE_LENGTH)
-            {
-                throw new CorruptQueueException(path + " is not a queue: " + size + " bytes is larger than any queue");
-            }
+            HeaderFlyweight.checkFileSize(path.toString(), size);
             final MappedByteBuffer mapping = channel.map(
                 readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, size);
             try
@@ -238,101 +232,23 @@ public final class QueueFile implements AutoCloseable
     {
         fillHeader(buffer, geometry, config.maxDeliveries(), config.leaseTimeout().toMillis(),
             config.heartbeatTimeout().toMillis(), now, ProcessInfo.selfPid());
-        final int slotLength = geometry.slotLength();
-        for (int lane = 0; lane <= geometry.lanes(); lane++)
+        final QueueLayout layout = new QueueLayout(geometry);
+        for (int ring = 0; ring < layout.ringCount(); ring++)
         {
-            final int capacity = lane < geometry.lanes() ? geometry.laneCapacity() : geometry.deadLetterCapacity();
-            final long ringOffset = geometry.ringOffset(lane);
-            for (int i = 0; i < capacity; i++)
+            for (int i = 0; i < layout.capacity(ring); i++)
             {
                 // Slot i is free for position i of the first lap.
-                buffer.putLong((int)(ringOffset + (long)i * slotLength) + SlotDescriptor.SEQUENCE_OFFSET, i);
+                buffer.putLong(layout.slotOffset(ring, i) + SlotDescriptor.SEQUENCE_OFFSET, i);
             }
-            final int laneOffset = LaneDescriptor.laneDescriptorOffset(lane);
-            buffer.putLong(laneOffset + LaneDescriptor.TAIL_OFFSET, 0);
+            buffer.putLong(layout.laneOffset(ring) + LaneDescriptor.TAIL_OFFSET, 0);
         }
         signalReady(buffer);
     }
 
     private static QueueDescriptor.Geometry validate(final Path path, final UnsafeBuffer buffer)
     {
-        final long size = buffer.capacity();
-        final long magic = buffer.getLong(MAGIC_OFFSET);
-        if (magic != MAGIC)
-        {
-            throw new CorruptQueueException(path + " is not an ipcq queue: magic is 0x" + Long.toHexString(magic) +
-                ", expected 0x" + Long.toHexString(MAGIC) + " (\"IPCQFILE\")");
-        }
-        final int version = buffer.getIntVolatile(LAYOUT_VERSION_OFFSET);
-        if (version == 0)
-        {
-            throw new CorruptQueueException(path + " is not ready: layout version is 0 (its creation never finished)");
-        }
-        if (version != LAYOUT_VERSION)
-        {
-            throw new CorruptQueueException(path + " has layout version " + version + "; this ipcq reads version " +
-                LAYOUT_VERSION);
-        }
-        checkHeaderWord(path, "header length", buffer.getInt(HEADER_LENGTH_OFFSET), HEADER_LENGTH);
-
-        final QueueDescriptor.Geometry geometry = new QueueDescriptor.Geometry(
-            buffer.getInt(LANES_OFFSET),
-            buffer.getInt(LANE_CAPACITY_OFFSET),
-            buffer.getInt(MAX_PAYLOAD_LENGTH_OFFSET),
-            buffer.getInt(PARTICIPANT_CAPACITY_OFFSET),
-            buffer.getInt(DEAD_LETTER_CAPACITY_OFFSET));
-        try
-        {
-            geometry.validate();
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new CorruptQueueException(path + " has a corrupt header: " + ex.getMessage());
-        }
-        checkHeaderWord(path, "slot length", buffer.getInt(SLOT_LENGTH_OFFSET), geometry.slotLength());
-        final long fileLength = buffer.getLong(FILE_LENGTH_OFFSET);
-        if (fileLength != size)
-        {
-            throw new CorruptQueueException(path + (size < fileLength ? " is truncated" : " has a corrupt length") +
-                ": header says " + fileLength + " bytes, file has " + size);
-        }
-        checkHeaderWord(path, "file length", fileLength, geometry.fileLength());
-        checkHeaderWord(path, "lane table offset", buffer.getLong(LANE_TABLE_OFFSET_OFFSET), LANE_TABLE_OFFSET);
-        checkHeaderWord(path, "participant table offset", buffer.getLong(PARTICIPANT_TABLE_OFFSET_OFFSET),
-            geometry.participantTableOffset());
-        checkHeaderWord(path, "rings offset", buffer.getLong(RINGS_OFFSET_OFFSET), geometry.ringsOffset());
-        checkHeaderWord(path, "dead-letter ring offset", buffer.getLong(DEAD_LETTER_RING_OFFSET_OFFSET),
-            geometry.deadLetterRingOffset());
-        final int maxDeliveries = buffer.getInt(MAX_DELIVERIES_OFFSET);
-        if (maxDeliveries < 1)
-        {
-            throw new CorruptQueueException(path + " has a corrupt header: max deliveries is " + maxDeliveries);
-        }
-        if (buffer.getLong(LEASE_TIMEOUT_MS_OFFSET) < 1)
-        {
-            throw new CorruptQueueException(path + " has a corrupt header: lease timeout is " +
-                buffer.getLong(LEASE_TIMEOUT_MS_OFFSET) + "ms");
-        }
-        if (buffer.getLong(HEARTBEAT_TIMEOUT_MS_OFFSET) < 1)
-        {
-            throw new CorruptQueueException(path + " has a corrupt header: heartbeat timeout is " +
-                buffer.getLong(HEARTBEAT_TIMEOUT_MS_OFFSET) + "ms");
-        }
-        final int sealed = buffer.getIntVolatile(SEALED_OFFSET);
-        if (sealed != 0 && sealed != 1)
-        {
-            throw new CorruptQueueException(path + " has a corrupt header: sealed word is " + sealed);
-        }
-        return geometry;
-    }
-
-    private static void checkHeaderWord(final Path path, final String name, final long actual, final long expected)
-    {
-        if (actual != expected)
-        {
-            throw new CorruptQueueException(path + " has a corrupt header: " + name + " is " + actual +
-                ", expected " + expected);
-        }
+        // The checks every reader makes live in the read model, so that inspect and attach refuse the same files.
+        return new HeaderFlyweight().wrap(buffer, 0).validate(path.toString(), buffer.capacity());
     }
 
     public Path path()

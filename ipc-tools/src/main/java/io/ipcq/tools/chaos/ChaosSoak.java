@@ -1,22 +1,17 @@
 package io.ipcq.tools.chaos;
 
 import io.ipcq.Consumer;
+import io.ipcq.CrashHooks;
 import io.ipcq.IpcQueue;
 import io.ipcq.Lease;
 import io.ipcq.QueueConfig;
 import io.ipcq.QueueStats;
-import io.ipcq.internal.CrashPoint;
 import io.ipcq.layout.CounterIndex;
-import io.ipcq.layout.ParticipantDescriptor;
-import io.ipcq.layout.QueueDescriptor;
+import io.ipcq.read.QueueView;
 import io.ipcq.tools.common.ChildProcesses;
-import org.agrona.IoUtil;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,8 +149,8 @@ public final class ChaosSoak
     private boolean diagnosed;
     private int nextProducer = 1;
     private int nextConsumer = 1;
-    private UnsafeBuffer header;
-    private MappedByteBuffer headerMapping;
+    /** The queue read-only, for the doctor and the reaper's pid (the driver thread only). */
+    private QueueView view;
 
     public ChaosSoak withDuration(final Duration duration)
     {
@@ -324,8 +319,7 @@ public final class ChaosSoak
         out.printf("  queue %s (%d lanes x %d slots); logs in %s%n", queuePath, lanes, capacity, workDirectory);
         try (IpcQueue queue = IpcQueue.create(queuePath, config))
         {
-            headerMapping = IoUtil.mapExistingFile(queuePath.toFile(), FileChannel.MapMode.READ_ONLY, "queue");
-            header = new UnsafeBuffer(headerMapping);
+            view = QueueView.open(queuePath);
             chaosOn = true;
             for (int i = 0; i < producers; i++)
             {
@@ -348,10 +342,10 @@ public final class ChaosSoak
         }
         finally
         {
-            if (headerMapping != null)
+            if (view != null)
             {
-                IoUtil.unmap(headerMapping);
-                headerMapping = null;
+                view.close();
+                view = null;
             }
         }
     }
@@ -566,7 +560,7 @@ public final class ChaosSoak
             {
                 continue;
             }
-            if (exit == CrashPoint.HALT_STATUS && child.crashPoint != null)
+            if (exit == CrashHooks.HALT_STATUS && child.crashPoint != null)
             {
                 report.crashHalt(child.crashPoint.substring(0, child.crashPoint.indexOf(':')));
                 log("HALT %s at its crash point %s", child.name(), child.crashPoint);
@@ -640,21 +634,21 @@ public final class ChaosSoak
      * sweep's steps while it is the elected reaper.
      */
     private static final Object[][] PRODUCER_POINTS = {
-        { CrashPoint.CLAIM_AFTER_TAIL_CAS, 2000 }, { CrashPoint.CLAIM_AFTER_CLAIMED, 2000 },
-        { CrashPoint.SEND_AFTER_PAYLOAD_WRITE, 2000 }, { CrashPoint.COMMIT_AFTER_READY, 2000 },
-        { CrashPoint.COMMIT_AFTER_SEQUENCE, 2000 }, { CrashPoint.SKIP_AFTER_MARK, 5 } };
+        { "CLAIM_AFTER_TAIL_CAS", 2000 }, { "CLAIM_AFTER_CLAIMED", 2000 },
+        { "SEND_AFTER_PAYLOAD_WRITE", 2000 }, { "COMMIT_AFTER_READY", 2000 },
+        { "COMMIT_AFTER_SEQUENCE", 2000 }, { "SKIP_AFTER_MARK", 5 } };
     private static final Object[][] CONSUMER_POINTS = {
-        { CrashPoint.LEASE_AFTER_STATE_CAS, 2000 }, { CrashPoint.LEASE_AFTER_CURSOR_CAS, 2000 },
-        { CrashPoint.LEASE_AFTER_DEADLINE, 2000 }, { CrashPoint.READ_AFTER_PAYLOAD, 2000 },
-        { CrashPoint.ACK_AFTER_STATE_CAS, 2000 }, { CrashPoint.ACK_AFTER_SEQUENCE, 2000 },
-        { CrashPoint.RELEASE_AFTER_STATE_CAS, 20 }, { CrashPoint.RELEASE_AFTER_REQUEUE_COUNT, 20 },
-        { CrashPoint.DEAD_LETTER_AFTER_STATE_CAS, 3 }, { CrashPoint.DEAD_LETTER_AFTER_COPY_COMMIT, 3 },
-        { CrashPoint.DEAD_LETTER_AFTER_FREE, 3 }, { CrashPoint.EXPIRE_AFTER_DEADLINE_CAS, 2 },
-        { CrashPoint.CLAIM_AFTER_TAIL_CAS, 3 }, { CrashPoint.COMMIT_AFTER_READY, 3 } };
+        { "LEASE_AFTER_STATE_CAS", 2000 }, { "LEASE_AFTER_CURSOR_CAS", 2000 },
+        { "LEASE_AFTER_DEADLINE", 2000 }, { "READ_AFTER_PAYLOAD", 2000 },
+        { "ACK_AFTER_STATE_CAS", 2000 }, { "ACK_AFTER_SEQUENCE", 2000 },
+        { "RELEASE_AFTER_STATE_CAS", 20 }, { "RELEASE_AFTER_REQUEUE_COUNT", 20 },
+        { "DEAD_LETTER_AFTER_STATE_CAS", 3 }, { "DEAD_LETTER_AFTER_COPY_COMMIT", 3 },
+        { "DEAD_LETTER_AFTER_FREE", 3 }, { "EXPIRE_AFTER_DEADLINE_CAS", 2 },
+        { "CLAIM_AFTER_TAIL_CAS", 3 }, { "COMMIT_AFTER_READY", 3 } };
     private static final Object[][] DEAD_LETTER_CONSUMER_POINTS = {
-        { CrashPoint.LEASE_AFTER_STATE_CAS, 30 }, { CrashPoint.LEASE_AFTER_DEADLINE, 30 },
-        { CrashPoint.READ_AFTER_PAYLOAD, 30 }, { CrashPoint.ACK_AFTER_STATE_CAS, 30 },
-        { CrashPoint.ACK_AFTER_SEQUENCE, 30 } };
+        { "LEASE_AFTER_STATE_CAS", 30 }, { "LEASE_AFTER_DEADLINE", 30 },
+        { "READ_AFTER_PAYLOAD", 30 }, { "ACK_AFTER_STATE_CAS", 30 },
+        { "ACK_AFTER_SEQUENCE", 30 } };
 
     private String crashPoint(final Role role)
     {
@@ -665,7 +659,7 @@ public final class ChaosSoak
             case DEAD_LETTER_CONSUMER -> DEAD_LETTER_CONSUMER_POINTS;
         };
         final Object[] point = points[random.nextInt(points.length)];
-        return point[0] + ":" + (1 + random.nextInt((Integer)point[1]));
+        return CrashHooks.spec((String)point[0], 1 + random.nextInt((Integer)point[1]));
     }
 
     private Process launch(final Class<?> main, final Path output, final String crashPoint, final String... args)
@@ -675,22 +669,15 @@ public final class ChaosSoak
         if (crashPoint != null)
         {
             final List<String> command = builder.command();
-            command.add(command.indexOf("-cp"), "-D" + CrashPoint.PROPERTY + "=" + crashPoint);
+            command.add(command.indexOf("-cp"), CrashHooks.jvmFlag(crashPoint));
         }
         return builder.redirectErrorStream(true).redirectOutput(output.toFile()).start();
     }
 
     private long reaperPid()
     {
-        final long owner = header.getLongVolatile(QueueDescriptor.REAPER_OWNER_OFFSET);
-        final long table = header.getLong(QueueDescriptor.PARTICIPANT_TABLE_OFFSET_OFFSET);
-        final int participants = header.getInt(QueueDescriptor.PARTICIPANT_CAPACITY_OFFSET);
-        if (owner < 1 || owner > participants)
-        {
-            return -1;
-        }
-        return header.getLongVolatile((int)(table + (owner - 1) * ParticipantDescriptor.PARTICIPANT_LENGTH +
-            ParticipantDescriptor.PID_OFFSET));
+        final int reaper = view.reaperParticipant();
+        return reaper < 0 ? -1 : view.participant(reaper).pid();
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -938,12 +925,12 @@ public final class ChaosSoak
      */
     private void diagnose()
     {
-        if (header == null || diagnosed)
+        if (view == null || diagnosed)
         {
             return;
         }
         diagnosed = true;
-        final List<String> findings = RingDoctor.examine(header);
+        final List<String> findings = RingDoctor.examine(view);
         out.println("ring diagnosis:" + (findings.isEmpty() ? " every ring empty" : ""));
         for (final String finding : findings)
         {

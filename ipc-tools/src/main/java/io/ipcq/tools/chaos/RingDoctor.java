@@ -1,19 +1,20 @@
 package io.ipcq.tools.chaos;
 
-import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.layout.LeaseState;
 import io.ipcq.layout.ParticipantDescriptor;
-import io.ipcq.layout.QueueDescriptor;
-import io.ipcq.layout.SlotDescriptor;
-import org.agrona.concurrent.UnsafeBuffer;
+import io.ipcq.read.DecodedSlot;
+import io.ipcq.read.LaneFlyweight;
+import io.ipcq.read.QueueLayout;
+import io.ipcq.read.QueueView;
+import io.ipcq.read.SlotDecoder;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads a queue file (a read-only mapping is enough) and says, ring by ring, what is still in the live window
- * [head, tail) and which slots are in a state the protocol cannot get out of by itself: the evidence to print when a
- * soak does not drain.
+ * Reads a queue through its read-only view and says, ring by ring, what is still in the live window [head, tail)
+ * and which slots are in a state the protocol cannot get out of by itself: the evidence to print when a soak does
+ * not drain. Every word is decoded by the read model ({@link SlotDecoder}); this class only words the findings.
  */
 final class RingDoctor
 {
@@ -23,140 +24,120 @@ final class RingDoctor
     {
     }
 
-    static List<String> examine(final UnsafeBuffer file)
+    static List<String> examine(final QueueView view)
     {
         final List<String> findings = new ArrayList<>();
-        final int lanes = file.getInt(QueueDescriptor.LANES_OFFSET);
-        final int capacity = file.getInt(QueueDescriptor.LANE_CAPACITY_OFFSET);
-        final int slotLength = file.getInt(QueueDescriptor.SLOT_LENGTH_OFFSET);
-        final long rings = file.getLong(QueueDescriptor.RINGS_OFFSET_OFFSET);
-        final long deadLetterRing = file.getLong(QueueDescriptor.DEAD_LETTER_RING_OFFSET_OFFSET);
-        final int deadLetterCapacity = file.getInt(QueueDescriptor.DEAD_LETTER_CAPACITY_OFFSET);
-        for (int lane = 0; lane <= lanes; lane++)
+        final QueueLayout layout = view.layout();
+        for (int ring = 0; ring < layout.ringCount(); ring++)
         {
-            final boolean deadLetters = lane == lanes;
-            final long ringOffset = deadLetters ? deadLetterRing : rings + (long)lane * capacity * slotLength;
-            examine(file, deadLetters ? "dead-letter ring" : "lane " + lane, lane,
-                ringOffset, deadLetters ? deadLetterCapacity : capacity, slotLength, findings);
+            examine(view, layout.isDeadLetterRing(ring) ? "dead-letter ring" : "lane " + ring, ring, findings);
         }
         return findings;
     }
 
-    private static void examine(
-        final UnsafeBuffer file,
-        final String name,
-        final int lane,
-        final long ringOffset,
-        final int capacity,
-        final int slotLength,
-        final List<String> findings)
+    private static void examine(final QueueView view, final String name, final int ring, final List<String> findings)
     {
-        final int laneOffset = LaneDescriptor.laneDescriptorOffset(lane);
-        final long tail = file.getLongVolatile(laneOffset + LaneDescriptor.TAIL_OFFSET) & ~LaneDescriptor.SEALED_BIT;
-        final long cursor = file.getLongVolatile(laneOffset + LaneDescriptor.LEASE_CURSOR_OFFSET);
-        final long head = file.getLongVolatile(laneOffset + LaneDescriptor.HEAD_OFFSET);
-        final long fullEpoch = file.getLongVolatile(laneOffset + LaneDescriptor.FULL_EPOCH_OFFSET);
+        final LaneFlyweight lane = view.lane(ring);
+        final long tail = lane.tail();
+        final long cursor = lane.leaseCursor();
+        final long head = lane.headHint();
+        final long fullEpoch = lane.fullEpoch();
+        final int capacity = view.layout().capacity(ring);
         int found = 0;
         int live = 0;
         // One lap at most: every slot is looked at once; a message older than that sits in a slot producers skipped.
         for (long position = Math.max(head, tail - capacity); position < tail; position++)
         {
-            final int slot = (int)(ringOffset + (position & (capacity - 1)) * (long)slotLength);
-            final long sequence = file.getLongVolatile(slot + SlotDescriptor.SEQUENCE_OFFSET);
-            final long word = file.getLongVolatile(slot + SlotDescriptor.LEASE_STATE_OFFSET);
-            final boolean skipped = SlotDescriptor.isSkipped(sequence);
-            if (!skipped && sequence >= position + capacity)
+            final int index = view.layout().slotIndex(ring, position);
+            final DecodedSlot slot = view.decode(ring, index, tail);
+            final SlotDecoder.Fate fate = SlotDecoder.fate(position, slot);
+            if (fate == SlotDecoder.Fate.PASSED)
             {
                 continue; // freed
             }
             live++;
-            final int state = LeaseState.state(word);
-            final String problem;
-            if (skipped)
-            {
-                problem = skippedProblem(file, slot, sequence, state, word);
-            }
-            else if (sequence == position && state == LeaseState.READY)
-            {
-                problem = "READY but its sequence still says " + position + ": a commit cut between its two " +
-                    "stores; nothing publishes it, and the cursor cannot pass it (ring wedged here)";
-            }
-            else if (sequence == position + 1 && state == LeaseState.FREE)
-            {
-                problem = "FREE but its sequence still says committed: an ack cut between its FREE store and its " +
-                    "sequence CAS; until a reaper pass finishes the free, producers skip the slot (one slot of " +
-                    "capacity lost)";
-            }
-            else if (sequence == position && state == LeaseState.CLAIMED)
-            {
-                problem = "CLAIMED by holder " + LeaseState.holder(word) + ", not committed" +
-                    holderInfo(file, LeaseState.holder(word));
-            }
-            else if (sequence == position)
-            {
-                problem = LeaseState.stateName(state) + " at a claimed position, not committed";
-            }
-            else
-            {
-                problem = LeaseState.toString(word) + " (message still in the ring)";
-            }
+            final String problem = problem(view, position, slot, fate);
             if (found++ < MAX_FINDINGS_PER_RING)
             {
-                findings.add(name + " position " + position + " (slot " + (position & (capacity - 1)) + ", sequence " +
-                    sequenceText(sequence) + "): " + problem);
+                findings.add(name + " position " + position + " (slot " + index + ", sequence " +
+                    sequenceText(slot) + "): " + problem);
             }
         }
         if (live > 0 || cursor < tail)
         {
-            final String odd = (fullEpoch & 1) != 0 ? " (odd: no free since a search past held slots)" : "";
+            final String odd = LaneFlyweight.isFullEpochOdd(fullEpoch) ?
+                " (odd: no free since a search past held slots)" : "";
             findings.add(name + ": tail " + tail + ", lease cursor " + cursor + ", head hint " + head +
                 ", full epoch " + fullEpoch + odd + "; " + live + " position(s) not freed" +
                 (found > MAX_FINDINGS_PER_RING ? " (first " + MAX_FINDINGS_PER_RING + " shown)" : ""));
         }
     }
 
-    /**
-     * @param sequence a sequence word.
-     * @return it as a number, or for a skipped slot (bit 63) what it says: never a huge negative number.
-     */
-    static String sequenceText(final long sequence)
+    private static String problem(
+        final QueueView view, final long position, final DecodedSlot slot, final SlotDecoder.Fate fate)
     {
-        return SlotDescriptor.isSkipped(sequence) ?
-            "skipped through " + SlotDescriptor.lastSkippedPosition(sequence) : Long.toString(sequence);
+        final String word = slot.stateName() + "/holder=" + slot.holder() + "/gen=" + slot.generation();
+        if (slot.invalid())
+        {
+            return "INVALID: " + slot.impossible().description() + " (" + word + "; corrupt?)";
+        }
+        if (slot.skipped())
+        {
+            return skippedProblem(slot, word);
+        }
+        if (fate == SlotDecoder.Fate.CLAIMED_ONLY)
+        {
+            if (slot.state() == LeaseState.READY)
+            {
+                return "READY but its sequence still says " + position + ": a commit cut between its two " +
+                    "stores; nothing publishes it, and the cursor cannot pass it (ring wedged here)";
+            }
+            if (slot.state() == LeaseState.CLAIMED)
+            {
+                return "CLAIMED by holder " + slot.holder() + ", not committed" + holderInfo(view, slot.holder());
+            }
+            return slot.stateName() + " at a claimed position, not committed";
+        }
+        if (slot.content() == DecodedSlot.Content.FREEING)
+        {
+            return "FREE but its sequence still says committed: an ack cut between its FREE store and its " +
+                "sequence CAS; until a reaper pass finishes the free, producers skip the slot (one slot of " +
+                "capacity lost)";
+        }
+        return word + " (message still in the ring)";
     }
 
-    private static String skippedProblem(
-        final UnsafeBuffer file, final int slot, final long sequence, final int state, final long word)
+    /**
+     * @return the sequence as a number, or for a skipped slot (bit 63) what it says: never a huge negative number.
+     */
+    static String sequenceText(final DecodedSlot slot)
     {
-        final long held = file.getLongVolatile(slot + SlotDescriptor.POSITION_OFFSET);
-        final long through = SlotDescriptor.lastSkippedPosition(sequence);
-        if (state == LeaseState.FREE)
+        return slot.skipped() ? "skipped through " + slot.skippedThrough() : Long.toString(slot.sequence());
+    }
+
+    private static String skippedProblem(final DecodedSlot slot, final String word)
+    {
+        final long held = slot.position();
+        final long through = slot.skippedThrough();
+        if (slot.content() == DecodedSlot.Content.FREEING)
         {
             return "FREE but its sequence still says skipped (holding position " + held + ", skipped through " +
                 through + "): a free cut between its FREE store and its sequence CAS; until a reaper pass finishes " +
                 "the free, producers keep skipping the slot (one slot of capacity lost)";
         }
-        if (state == LeaseState.CLAIMED)
-        {
-            return "CLAIMED but its sequence says skipped (holding position " + held + ", skipped through " + through +
-                "): only a committed message is ever skipped (corrupt?)";
-        }
-        return LeaseState.toString(word) + ", the message of position " + held + ", skipped by producers through " +
+        return word + ", the message of position " + held + ", skipped by producers through " +
             "position " + through + " (message still in the ring)";
     }
 
-    private static String holderInfo(final UnsafeBuffer file, final int holder)
+    private static String holderInfo(final QueueView view, final int holder)
     {
-        final int participants = file.getInt(QueueDescriptor.PARTICIPANT_CAPACITY_OFFSET);
-        if (holder < 1 || holder > participants)
+        if (holder < 1 || holder > view.geometry().participantCapacity())
         {
             return " (no such participant row)";
         }
-        final long row = file.getLong(QueueDescriptor.PARTICIPANT_TABLE_OFFSET_OFFSET) +
-            (long)(holder - 1) * ParticipantDescriptor.PARTICIPANT_LENGTH;
-        final int rowState = file.getIntVolatile((int)row + ParticipantDescriptor.ROW_STATE_OFFSET);
-        final long pid = file.getLongVolatile((int)row + ParticipantDescriptor.PID_OFFSET);
-        return " (its row: " + ParticipantDescriptor.rowStateName(rowState) + ", pid " + pid + ", process " +
+        final var row = view.participant(holder - 1);
+        final long pid = row.pid();
+        return " (its row: " + ParticipantDescriptor.rowStateName(row.rowState()) + ", pid " + pid + ", process " +
             (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? "alive" : "gone") + ")";
     }
 }

@@ -26,6 +26,7 @@ import java.io.PrintWriter;
         SendCommand.class,
         RecvCommand.class,
         InspectCommand.class,
+        ExportCommand.class,
         ReapCommand.class,
         SealCommand.class,
         DeleteCommand.class,

@@ -1,30 +1,32 @@
 package io.ipcq.tools.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ipcq.QueueStats;
-import io.ipcq.internal.ParticipantTable;
-import io.ipcq.internal.ProcessInfo;
-import io.ipcq.internal.QueueFile;
 import io.ipcq.layout.CounterIndex;
-import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.layout.LeaseState;
-import io.ipcq.layout.QueueDescriptor;
 import io.ipcq.layout.SlotDescriptor;
-import org.agrona.concurrent.UnsafeBuffer;
+import io.ipcq.read.DecodedSlot;
+import io.ipcq.read.HeaderFlyweight;
+import io.ipcq.read.LaneFlyweight;
+import io.ipcq.read.MessageIds;
+import io.ipcq.read.QueueLayout;
+import io.ipcq.read.QueueView;
+import io.ipcq.read.SlotFlyweight;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * The engine of {@code ipcq inspect}: maps a queue read-only (never attaches, never writes: it works on a queue
- * whose processes are all dead) and renders what it reads as a summary, JSON, or one line per busy slot.
- * Modelled on Aeron's CncFileReader and AeronStat. Nothing here is a consistent snapshot while others work on
- * the queue: see docs/operations.md for what can be off and by how much.
+ * The engine of {@code ipcq inspect}: reads a queue through the read model ({@link QueueView}: read-only, never
+ * attaches, never writes, so it works on a queue whose processes are all dead) and renders what it reads as a summary,
+ * JSON (docs/inspect-schema.json), or one line per busy slot. Modelled on Aeron's CncFileReader and AeronStat. Nothing
+ * here is a consistent snapshot while others work on the queue: see docs/operations.md for what can be off.
  */
 final class QueueInspector implements AutoCloseable
 {
@@ -34,60 +36,39 @@ final class QueueInspector implements AutoCloseable
     static final String FULL_EPOCH_ODD_MARK = "(odd)";
 
     private final Path path;
-    private final QueueFile file;
-    private final ParticipantTable participants;
+    private final QueueView view;
 
     /**
      * One read of everything the views show.
      *
-     * @param stats        counts by state, counters and participants.
-     * @param fullEpochs   the Full Epoch of each ring: the lanes, then the dead-letter ring.
-     * @param nowEpochMs   when it was read.
-     * @param readNanos    System.nanoTime() of the read, for rates.
+     * @param stats      counts by state, counters, participants, the reaper.
+     * @param nowEpochMs when it was read.
+     * @param readNanos  System.nanoTime() of the read, for rates.
      */
-    record Snapshot(QueueStats stats, long[] fullEpochs, long nowEpochMs, long readNanos)
+    record Snapshot(QueueStats stats, long nowEpochMs, long readNanos)
     {
-        long fullEpoch(final int ring)
-        {
-            return fullEpochs[ring];
-        }
     }
 
     /**
-     * One slot that is not FREE, as read word by word.
+     * One slot that does not hold FREE for a later position, as the read model decodes it, with the words shown.
      *
-     * @param sequence the sequence word as read: bit 63 ({@link SlotDescriptor#SKIPPED_BIT}) set means the slot still
-     *                 holds the message at {@code position} and producers skipped it (see {@link #skipped()}).
-     * @param position the Position word: the position of the message (or claim) the slot holds.
+     * @param decoded what it holds (sequence, content, position, state, holder, generation, why invalid).
+     * @param head    the first payload bytes (none if the length is impossible).
      */
-    record Slot(int ring, int index, long sequence, long position, int state, int holder, long generation,
-        long deadlineWord, long messageId, int deliveries, int length, boolean lengthValid, byte[] head)
+    record Slot(int ring, int index, DecodedSlot decoded, long deadlineWord, long messageId, int deliveries,
+        int length, boolean lengthValid, byte[] head)
     {
-        /** @return true if producers skipped this slot because its message was still unacked. */
-        boolean skipped()
-        {
-            return SlotDescriptor.isSkipped(sequence);
-        }
-
-        /** @return the last position that skipped the slot; only meaningful if {@link #skipped()}. */
-        long skippedThrough()
-        {
-            return SlotDescriptor.lastSkippedPosition(sequence);
-        }
-
         /** @return the sequence without the skipped bit: never a huge negative number. */
         long sequenceValue()
         {
-            return sequence & ~SlotDescriptor.SKIPPED_BIT;
+            return decoded.sequence() & ~SlotDescriptor.SKIPPED_BIT;
         }
     }
 
-    private QueueInspector(final Path path, final QueueFile file)
+    private QueueInspector(final Path path, final QueueView view)
     {
         this.path = path;
-        this.file = file;
-        this.participants = new ParticipantTable(file.buffer(), file.geometry().participantTableOffset(),
-            file.geometry().participantCapacity());
+        this.view = view;
     }
 
     /**
@@ -98,39 +79,23 @@ final class QueueInspector implements AutoCloseable
      */
     static QueueInspector open(final Path path)
     {
-        return new QueueInspector(path, QueueFile.open(path, true));
+        return new QueueInspector(path, QueueView.open(path));
     }
 
     Snapshot read()
     {
         final long now = System.currentTimeMillis();
-        final QueueStats stats = QueueStats.read(file, participants, now);
-        final long[] fullEpochs = new long[file.geometry().lanes() + 1];
-        for (int ring = 0; ring < fullEpochs.length; ring++)
-        {
-            fullEpochs[ring] = file.buffer().getLongVolatile(
-                LaneDescriptor.laneDescriptorOffset(ring) + LaneDescriptor.FULL_EPOCH_OFFSET);
-        }
-        return new Snapshot(stats, fullEpochs, now, System.nanoTime());
+        return new Snapshot(QueueStats.read(view, now), now, System.nanoTime());
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // Header words not in QueueStats
-    // ---------------------------------------------------------------------------------------------------------
-
-    int layoutVersion()
+    private HeaderFlyweight header()
     {
-        return file.buffer().getIntVolatile(QueueDescriptor.LAYOUT_VERSION_OFFSET);
+        return view.header();
     }
 
-    long creatorPid()
+    private String ringName(final int ring)
     {
-        return file.buffer().getLong(QueueDescriptor.CREATOR_PID_OFFSET);
-    }
-
-    long fileLength()
-    {
-        return file.geometry().fileLength();
+        return view.layout().isDeadLetterRing(ring) ? DEAD_LETTER_RING : Integer.toString(ring);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -147,47 +112,50 @@ final class QueueInspector implements AutoCloseable
     void printSummary(final PrintWriter out, final Snapshot snapshot, final Snapshot previous)
     {
         final QueueStats stats = snapshot.stats();
-        final QueueDescriptor.Geometry geometry = file.geometry();
-        final long creator = creatorPid();
+        final var geometry = view.geometry();
+        final HeaderFlyweight header = header();
+        final long creator = header.creatorPid();
         out.println("queue      " + path.toAbsolutePath());
-        out.println("layout     v" + layoutVersion() + ", created " +
-            Instant.ofEpochMilli(file.createdEpochMs()) + " (" + Text.age(snapshot.nowEpochMs() -
-            file.createdEpochMs()) + " ago) by pid " + creator + " (" + processState(creator) + "), " +
-            Text.bytes(fileLength()) + "; read-only view, nothing attached");
+        out.println("layout     v" + header.layoutVersion() + ", created " +
+            Instant.ofEpochMilli(header.createdEpochMs()) + " (" + Text.age(snapshot.nowEpochMs() -
+            header.createdEpochMs()) + " ago) by pid " + creator + " (" + processState(creator) + "), " +
+            Text.bytes(geometry.fileLength()) + "; read-only view, nothing attached");
         out.println("state      " + (stats.sealed() ? "SEALED: takes no more messages" +
             (isDrained(stats) ? "; drained: end of stream" : "; draining") : "open"));
         out.println("geometry   " + geometry.lanes() + (geometry.lanes() == 1 ? " lane" : " lanes") + " x " +
             geometry.laneCapacity() + " slots, max payload " + geometry.maxPayloadLength() + " B (slot " +
             geometry.slotLength() + " B), dead-letter ring " + geometry.deadLetterCapacity() + " slots, " +
             geometry.participantCapacity() + " participant rows");
-        out.println("settings   lease timeout " + Durations.format(Duration.ofMillis(file.leaseTimeoutMs())) +
-            ", heartbeat timeout " + Durations.format(Duration.ofMillis(file.heartbeatTimeoutMs())) +
-            ", max deliveries " + file.maxDeliveries());
+        out.println("settings   lease timeout " + Durations.format(Duration.ofMillis(header.leaseTimeoutMs())) +
+            ", heartbeat timeout " + Durations.format(Duration.ofMillis(header.heartbeatTimeoutMs())) +
+            ", max deliveries " + header.maxDeliveries());
+        out.println("reaper     " + reaperText(stats, snapshot.nowEpochMs()));
         out.println();
 
-        final String laneFormat = "%-6s %8s %8s %10s %8s %8s %8s %8s %12s %12s %12s %12s%n";
+        final String laneFormat = "%-6s %8s %8s %10s %8s %8s %8s %8s %8s %12s %12s %12s %12s%n";
         out.printf(Locale.ROOT, laneFormat, "lane", "ready", "leased", "redelivery", "claimed", "moving", "free",
-            "capacity", "tail", "cursor", "head", "full epoch");
+            "invalid", "capacity", "tail", "cursor", "head", "full epoch");
         for (int i = stats.lanes().size() - 1; i >= 0; i--)
         {
             final QueueStats.LaneStats lane = stats.lanes().get(i);
-            printLane(out, laneFormat, Integer.toString(lane.lane()), lane, snapshot.fullEpoch(lane.lane()));
+            printLane(out, laneFormat, Integer.toString(lane.lane()), lane);
         }
         out.printf(Locale.ROOT, laneFormat, "all", stats.ready(), stats.leased(), stats.redelivery(),
             stats.lanes().stream().mapToInt(QueueStats.LaneStats::claimed).sum(),
             stats.lanes().stream().mapToInt(l -> l.deadLettering() + l.parked()).sum(),
-            stats.free(), stats.capacity(), "", "", "", "");
+            stats.free(), stats.lanes().stream().mapToInt(QueueStats.LaneStats::invalid).sum(), stats.capacity(),
+            "", "", "", "");
         final QueueStats.LaneStats dead = stats.deadLetters();
-        printLane(out, laneFormat, DEAD_LETTER_RING, dead, snapshot.fullEpoch(dead.lane()));
+        printLane(out, laneFormat, DEAD_LETTER_RING, dead);
         out.println("dead letters: " + stats.deadLettered() + " of " + dead.capacity() + " slots in use" +
             (dead.leased() > 0 ? " (" + dead.leased() + " being read)" : ""));
-        final int invalid = stats.lanes().stream().mapToInt(QueueStats.LaneStats::invalid).sum() + dead.invalid();
+        final int invalid = invalidTotal(stats);
         if (invalid > 0)
         {
-            out.println("WARNING: " + invalid + " slots hold an impossible lease-state word (corrupt?): " +
-                "see inspect --slots");
+            out.println("WARNING: " + invalid + " slots hold words no run of the protocol leaves (corrupt?): " +
+                "see inspect --slots and docs/layout.md \"Impossible words\"");
         }
-        if (Arrays.stream(snapshot.fullEpochs()).anyMatch(QueueInspector::isFullEpochOdd))
+        if (anyFullEpochOdd(stats))
         {
             out.println("full epoch " + FULL_EPOCH_ODD_MARK + ": nothing freed since a producer searched past slots " +
                 "holding unacked messages;");
@@ -218,20 +186,36 @@ final class QueueInspector implements AutoCloseable
         final List<QueueStats.ParticipantStats> rows = stats.participants();
         out.println("participants: " + rows.size() + " of " + geometry.participantCapacity() + " rows in use" +
             (rows.isEmpty() ? "" : " (alive = process running and heartbeat within " +
-            Text.age(file.heartbeatTimeoutMs()) + ")"));
+            Text.age(header.heartbeatTimeoutMs()) + "; roles: docs/operations.md)"));
         if (!rows.isEmpty())
         {
-            final String rowFormat = "  %5s %8s %-20s %-5s %-8s %14s %7s  %s%n";
-            out.printf(Locale.ROOT, rowFormat, "id", "pid", "role", "alive", "process", "heartbeat age",
+            final String rowFormat = "  %5s %8s %-20s %-6s %-5s %-8s %14s %7s  %s%n";
+            out.printf(Locale.ROOT, rowFormat, "id", "pid", "role", "reaper", "alive", "process", "heartbeat age",
                 "leases", "row");
             for (final QueueStats.ParticipantStats row : rows)
             {
-                out.printf(Locale.ROOT, rowFormat, row.id(), row.pid(), row.role(), row.alive() ? "yes" : "no",
-                    row.processAlive() ? "running" : "gone",
+                out.printf(Locale.ROOT, rowFormat, row.id(), row.pid(), row.role(), row.reaper() ? "yes" : "",
+                    row.alive() ? "yes" : "no", row.processAlive() ? "running" : "gone",
                     Text.age(row.heartbeatAgeMs()) + (row.heartbeatFresh() ? "" : " (stale)"), row.leases(),
                     row.rowState());
             }
         }
+    }
+
+    private String reaperText(final QueueStats stats, final long nowEpochMs)
+    {
+        final long lastPass = stats.reaperHeartbeatEpochMs();
+        final String pass = lastPass == 0 ? "no pass yet" :
+            "last pass " + Text.age(nowEpochMs - lastPass) + " ago (" + Instant.ofEpochMilli(lastPass) + ")";
+        if (stats.reaperParticipant() < 0)
+        {
+            return "none elected (the next attached process takes the role); " + pass;
+        }
+        final QueueStats.ParticipantStats row = stats.participants().stream()
+            .filter(p -> p.id() == stats.reaperParticipant()).findFirst().orElse(null);
+        return "participant " + stats.reaperParticipant() +
+            (row == null ? " (its row is free: the role passes on at the next election)" :
+            " (pid " + row.pid() + ", " + (row.processAlive() ? "running" : "gone") + ")") + ", " + pass;
     }
 
     private static void appendWrapped(final PrintWriter out, final StringBuilder line, final String item)
@@ -252,22 +236,23 @@ final class QueueInspector implements AutoCloseable
     }
 
     private static void printLane(
-        final PrintWriter out, final String format, final String name, final QueueStats.LaneStats lane,
-        final long fullEpoch)
+        final PrintWriter out, final String format, final String name, final QueueStats.LaneStats lane)
     {
         out.printf(Locale.ROOT, format, name, lane.ready(), lane.leased(), lane.requeued(), lane.claimed(),
-            lane.deadLettering() + lane.parked(), lane.free(), lane.capacity(), lane.tail(), lane.leaseCursor(),
-            lane.headHint(), fullEpoch + (isFullEpochOdd(fullEpoch) ? " " + FULL_EPOCH_ODD_MARK : ""));
+            lane.deadLettering() + lane.parked(), lane.free(), lane.invalid(), lane.capacity(), lane.tail(),
+            lane.leaseCursor(), lane.headHint(),
+            lane.fullEpoch() + (LaneFlyweight.isFullEpochOdd(lane.fullEpoch()) ? " " + FULL_EPOCH_ODD_MARK : ""));
     }
 
-    /**
-     * @param fullEpoch a ring's Full Epoch.
-     * @return true if odd: a producer searched past slots holding messages, and no slot was freed since (a producer
-     * whose search ended FULL at this epoch answers FULL without searching again).
-     */
-    static boolean isFullEpochOdd(final long fullEpoch)
+    private static boolean anyFullEpochOdd(final QueueStats stats)
     {
-        return (fullEpoch & 1) != 0;
+        return LaneFlyweight.isFullEpochOdd(stats.deadLetters().fullEpoch()) ||
+            stats.lanes().stream().anyMatch(l -> LaneFlyweight.isFullEpochOdd(l.fullEpoch()));
+    }
+
+    private static int invalidTotal(final QueueStats stats)
+    {
+        return stats.lanes().stream().mapToInt(QueueStats.LaneStats::invalid).sum() + stats.deadLetters().invalid();
     }
 
     private static boolean isDrained(final QueueStats stats)
@@ -285,7 +270,7 @@ final class QueueInspector implements AutoCloseable
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // JSON
+    // JSON (docs/inspect-schema.json describes every field)
     // ---------------------------------------------------------------------------------------------------------
 
     /**
@@ -298,147 +283,168 @@ final class QueueInspector implements AutoCloseable
     String json(final Snapshot snapshot, final Snapshot previous, final List<Slot> slots, final int slotLimit)
     {
         final QueueStats stats = snapshot.stats();
-        final QueueDescriptor.Geometry geometry = file.geometry();
-        final Json json = new Json().beginObject()
-            .field("path", path.toAbsolutePath().toString())
-            .field("layoutVersion", layoutVersion())
-            .field("lanes", geometry.lanes())
-            .field("capacity", geometry.laneCapacity())
-            .field("slotSize", geometry.maxPayloadLength())
-            .field("slotLength", geometry.slotLength())
-            .field("leaseTimeoutMs", file.leaseTimeoutMs())
-            .field("heartbeatTimeoutMs", file.heartbeatTimeoutMs())
-            .field("maxDeliveries", file.maxDeliveries())
-            .field("deadLetterCapacity", geometry.deadLetterCapacity())
-            .field("participantCapacity", geometry.participantCapacity())
-            .field("fileLength", fileLength())
-            .field("createdEpochMs", file.createdEpochMs())
-            .field("creatorPid", creatorPid())
-            .field("readEpochMs", snapshot.nowEpochMs())
-            .field("sealed", stats.sealed())
-            .field("ready", stats.ready())
-            .field("leased", stats.leased())
-            .field("redelivery", stats.redelivery())
-            .field("claimed", stats.lanes().stream().mapToInt(QueueStats.LaneStats::claimed).sum())
-            .field("moving", stats.lanes().stream().mapToInt(l -> l.deadLettering() + l.parked()).sum())
-            .field("free", stats.free())
-            .field("totalCapacity", stats.capacity())
-            .field("deadLettered", stats.deadLettered());
+        final var geometry = view.geometry();
+        final HeaderFlyweight header = header();
+        final ObjectNode json = JsonLines.object()
+            .put("path", path.toAbsolutePath().toString())
+            .put("layoutVersion", header.layoutVersion())
+            .put("lanes", geometry.lanes())
+            .put("capacity", geometry.laneCapacity())
+            .put("slotSize", geometry.maxPayloadLength())
+            .put("slotLength", geometry.slotLength())
+            .put("leaseTimeoutMs", header.leaseTimeoutMs())
+            .put("heartbeatTimeoutMs", header.heartbeatTimeoutMs())
+            .put("maxDeliveries", header.maxDeliveries())
+            .put("deadLetterCapacity", geometry.deadLetterCapacity())
+            .put("participantCapacity", geometry.participantCapacity())
+            .put("fileLength", geometry.fileLength())
+            .put("createdEpochMs", header.createdEpochMs())
+            .put("creatorPid", header.creatorPid())
+            .put("readEpochMs", snapshot.nowEpochMs())
+            .put("sealed", stats.sealed())
+            .put("ready", stats.ready())
+            .put("leased", stats.leased())
+            .put("redelivery", stats.redelivery())
+            .put("claimed", stats.lanes().stream().mapToInt(QueueStats.LaneStats::claimed).sum())
+            .put("moving", stats.lanes().stream().mapToInt(l -> l.deadLettering() + l.parked()).sum())
+            .put("free", stats.free())
+            .put("invalid", invalidTotal(stats))
+            .put("totalCapacity", stats.capacity())
+            .put("deadLettered", stats.deadLettered());
 
-        json.beginObject("counters");
+        final ObjectNode reaper = json.putObject("reaper");
+        if (stats.reaperParticipant() < 0)
+        {
+            reaper.putNull("participant");
+        }
+        else
+        {
+            reaper.put("participant", stats.reaperParticipant());
+        }
+        reaper.put("lastPassEpochMs", stats.reaperHeartbeatEpochMs());
+        if (stats.reaperHeartbeatEpochMs() == 0)
+        {
+            reaper.putNull("lastPassAgeMs");
+        }
+        else
+        {
+            reaper.put("lastPassAgeMs", snapshot.nowEpochMs() - stats.reaperHeartbeatEpochMs());
+        }
+
+        final ObjectNode counters = json.putObject("counters");
         for (int i = 0; i < CounterIndex.COUNTER_COUNT; i++)
         {
-            json.field(CounterIndex.name(i), stats.counters()[i]);
+            counters.put(CounterIndex.name(i), stats.counters()[i]);
         }
-        json.endObject();
         if (previous != null)
         {
             final double seconds = (snapshot.readNanos() - previous.readNanos()) / 1e9;
-            json.beginObject("rates");
+            final ObjectNode rates = json.putObject("rates");
             for (int i = 0; i < CounterIndex.COUNTER_COUNT; i++)
             {
-                json.field(CounterIndex.name(i), rate(stats.counters()[i], previous.stats().counters()[i], seconds));
+                rates.put(CounterIndex.name(i),
+                    JsonLines.rounded(rate(stats.counters()[i], previous.stats().counters()[i], seconds)));
             }
-            json.endObject();
         }
 
-        json.beginArray("participants");
+        final ArrayNode participants = json.putArray("participants");
         for (final QueueStats.ParticipantStats row : stats.participants())
         {
-            json.beginObject()
-                .field("id", row.id())
-                .field("pid", row.pid())
-                .field("role", row.role())
-                .field("alive", row.alive())
-                .field("processAlive", row.processAlive())
-                .field("heartbeatFresh", row.heartbeatFresh())
-                .field("heartbeatAgeMs", row.heartbeatAgeMs())
-                .field("leases", row.leases())
-                .field("rowState", row.rowState())
-                .endObject();
+            participants.addObject()
+                .put("id", row.id())
+                .put("pid", row.pid())
+                .put("role", row.role())
+                .put("reaper", row.reaper())
+                .put("alive", row.alive())
+                .put("processAlive", row.processAlive())
+                .put("heartbeatFresh", row.heartbeatFresh())
+                .put("heartbeatAgeMs", row.heartbeatAgeMs())
+                .put("leases", row.leases())
+                .put("rowState", row.rowState());
         }
-        json.endArray();
 
-        json.beginArray("perLane");
+        final ArrayNode lanes = json.putArray("perLane");
         for (final QueueStats.LaneStats lane : stats.lanes())
         {
-            laneJson(json.beginObject(), lane, snapshot.fullEpoch(lane.lane())).endObject();
+            laneJson(lanes.addObject(), lane);
         }
-        json.endArray();
-        laneJson(json.beginObject("deadLetterRing"), stats.deadLetters(),
-            snapshot.fullEpoch(stats.deadLetters().lane())).endObject();
+        laneJson(json.putObject("deadLetterRing"), stats.deadLetters());
 
         if (slots != null)
         {
-            json.field("slotsTruncated", slots.size() > slotLimit);
-            json.beginArray("slots");
+            json.put("slotsTruncated", slots.size() > slotLimit);
+            final ArrayNode array = json.putArray("slots");
             for (int i = 0; i < Math.min(slots.size(), slotLimit); i++)
             {
-                slotJson(json.beginObject(), slots.get(i), snapshot.nowEpochMs()).endObject();
+                slotJson(array.addObject(), slots.get(i), snapshot.nowEpochMs());
             }
-            json.endArray();
         }
-        return json.endObject().toString();
+        return JsonLines.line(json);
     }
 
-    private static Json laneJson(final Json json, final QueueStats.LaneStats lane, final long fullEpoch)
+    private static void laneJson(final ObjectNode json, final QueueStats.LaneStats lane)
     {
-        return json
-            .field("lane", lane.lane())
-            .field("capacity", lane.capacity())
-            .field("tail", lane.tail())
-            .field("leaseCursor", lane.leaseCursor())
-            .field("headHint", lane.headHint())
-            .field("free", lane.free())
-            .field("claimed", lane.claimed())
-            .field("ready", lane.ready())
-            .field("leased", lane.leased())
-            .field("redelivery", lane.requeued())
-            .field("deadLettering", lane.deadLettering())
-            .field("parked", lane.parked())
-            .field("invalid", lane.invalid())
-            .field("fullEpoch", fullEpoch)
-            .field("fullEpochOdd", isFullEpochOdd(fullEpoch));
+        json
+            .put("lane", lane.lane())
+            .put("capacity", lane.capacity())
+            .put("tail", lane.tail())
+            .put("leaseCursor", lane.leaseCursor())
+            .put("headHint", lane.headHint())
+            .put("free", lane.free())
+            .put("claimed", lane.claimed())
+            .put("ready", lane.ready())
+            .put("leased", lane.leased())
+            .put("redelivery", lane.requeued())
+            .put("deadLettering", lane.deadLettering())
+            .put("parked", lane.parked())
+            .put("invalid", lane.invalid())
+            .put("fullEpoch", lane.fullEpoch())
+            .put("fullEpochOdd", LaneFlyweight.isFullEpochOdd(lane.fullEpoch()));
     }
 
-    private Json slotJson(final Json json, final Slot slot, final long nowEpochMs)
+    private void slotJson(final ObjectNode json, final Slot slot, final long nowEpochMs)
     {
-        json.field("ring", slot.ring() == file.geometry().lanes() ? DEAD_LETTER_RING : Integer.toString(slot.ring()))
-            .field("index", slot.index())
-            .field("sequence", slot.sequenceValue())
-            .field("skipped", slot.skipped());
-        if (slot.skipped())
+        final DecodedSlot decoded = slot.decoded();
+        json.put("ring", ringName(slot.ring()))
+            .put("index", slot.index())
+            .put("sequence", slot.sequenceValue())
+            .put("skipped", decoded.skipped());
+        if (decoded.skipped())
         {
-            json.field("skippedThrough", slot.skippedThrough());
+            json.put("skippedThrough", decoded.skippedThrough());
         }
         json
-            .field("position", slot.position())
-            .field("state", LeaseState.stateName(slot.state()))
-            .field("holder", slot.holder());
-        if (slot.holder() != LeaseState.NO_HOLDER)
+            .put("position", decoded.position())
+            .put("content", decoded.content().name().toLowerCase(Locale.ROOT))
+            .put("state", decoded.stateName())
+            .put("holder", decoded.holder());
+        if (decoded.holder() != LeaseState.NO_HOLDER)
         {
-            json.field("participant", slot.holder() - 1);
+            json.put("participant", decoded.holder() - 1);
+        }
+        if (decoded.invalid())
+        {
+            json.put("invalid", decoded.impossible().name());
         }
         json
-            .field("generation", slot.generation())
-            .field("deliveries", slot.deliveries())
-            .field("id", slot.messageId())
-            .field("length", slot.length());
+            .put("generation", decoded.generation())
+            .put("deliveries", slot.deliveries())
+            .put("id", slot.messageId())
+            .put("length", slot.length());
         final Long left = deadlineLeftMs(slot, nowEpochMs);
         if (left != null)
         {
-            json.field("deadlineInMs", left.longValue());
+            json.put("deadlineInMs", left.longValue());
         }
         if (slot.lengthValid())
         {
             final String text = Hex.utf8OrNull(slot.head());
-            json.field("headHex", hex(slot.head()));
+            json.put("headHex", hex(slot.head()));
             if (text != null)
             {
-                json.field("headText", text);
+                json.put("headText", text);
             }
         }
-        return json;
     }
 
     private static String hex(final byte[] bytes)
@@ -456,25 +462,24 @@ final class QueueInspector implements AutoCloseable
     // ---------------------------------------------------------------------------------------------------------
 
     /**
-     * Reads every slot that is not FREE, ring by ring (lanes, then the dead-letter ring), word by word.
+     * Reads every slot that holds something (a claim, a message, a message being freed, or impossible words), ring by
+     * ring (lanes, then the dead-letter ring), through the read model.
      *
      * @param limit stop after this many plus one (the extra one says "there are more").
      * @return the slots read.
      */
     List<Slot> readSlots(final int limit)
     {
-        final QueueDescriptor.Geometry geometry = file.geometry();
-        final UnsafeBuffer buffer = file.buffer();
+        final QueueLayout layout = view.layout();
+        final int maxPayload = view.geometry().maxPayloadLength();
         final List<Slot> slots = new ArrayList<>();
-        for (int ring = 0; ring <= geometry.lanes(); ring++)
+        for (int ring = 0; ring < layout.ringCount(); ring++)
         {
-            final int capacity = ring < geometry.lanes() ? geometry.laneCapacity() : geometry.deadLetterCapacity();
-            final long ringOffset = geometry.ringOffset(ring);
-            for (int index = 0; index < capacity; index++)
+            final long tail = view.lane(ring).tail();
+            for (int index = 0; index < layout.capacity(ring); index++)
             {
-                final int slot = (int)(ringOffset + (long)index * geometry.slotLength());
-                final long word = buffer.getLongVolatile(slot + SlotDescriptor.LEASE_STATE_OFFSET);
-                if (LeaseState.state(word) == LeaseState.FREE)
+                final DecodedSlot decoded = view.decode(ring, index, tail);
+                if (decoded.content() == DecodedSlot.Content.FREE)
                 {
                     continue;
                 }
@@ -482,18 +487,13 @@ final class QueueInspector implements AutoCloseable
                 {
                     return slots;
                 }
-                final long sequence = buffer.getLongVolatile(slot + SlotDescriptor.SEQUENCE_OFFSET);
-                final int length = buffer.getIntVolatile(slot + SlotDescriptor.PAYLOAD_LENGTH_OFFSET);
-                final boolean lengthValid = length >= 0 && length <= geometry.maxPayloadLength();
+                final SlotFlyweight slot = view.slot(ring, index);
+                final int length = slot.payloadLength();
+                final boolean lengthValid = length >= 0 && length <= maxPayload;
                 final byte[] head = new byte[lengthValid ? Math.min(length, Hex.PREVIEW_BYTES) : 0];
-                buffer.getBytes(slot + SlotDescriptor.PAYLOAD_OFFSET, head);
-                slots.add(new Slot(ring, index, sequence,
-                    buffer.getLongVolatile(slot + SlotDescriptor.POSITION_OFFSET), LeaseState.state(word),
-                    LeaseState.holder(word),
-                    Integer.toUnsignedLong(LeaseState.generation(word)),
-                    buffer.getLongVolatile(slot + SlotDescriptor.DEADLINE_OFFSET),
-                    buffer.getLongVolatile(slot + SlotDescriptor.MESSAGE_ID_OFFSET),
-                    buffer.getIntVolatile(slot + SlotDescriptor.DELIVERY_COUNT_OFFSET), length, lengthValid, head));
+                slot.payloadBytes(head);
+                slots.add(new Slot(ring, index, decoded, slot.deadlineWord(), slot.messageId(), slot.deliveryCount(),
+                    length, lengthValid, head));
             }
         }
         return slots;
@@ -520,15 +520,15 @@ final class QueueInspector implements AutoCloseable
         for (int i = 0; i < Math.min(slots.size(), limit); i++)
         {
             final Slot slot = slots.get(i);
+            final DecodedSlot decoded = slot.decoded();
             final Long left = deadlineLeftMs(slot, nowEpochMs);
-            out.printf(Locale.ROOT, format,
-                slot.ring() == file.geometry().lanes() ? DEAD_LETTER_RING : Integer.toString(slot.ring()),
-                slot.index(), positionText(slot), LeaseState.stateName(slot.state()),
-                slot.holder() == LeaseState.NO_HOLDER ? "-" : "p" + (slot.holder() - 1),
-                slot.generation(), slot.deliveries(), slot.messageId(), slot.length(),
+            final String preview = slot.lengthValid() ? Hex.preview(slot.head(), slot.length()) :
+                "(corrupt length: max payload is " + view.geometry().maxPayloadLength() + ")";
+            out.printf(Locale.ROOT, format, ringName(slot.ring()), slot.index(), positionText(decoded),
+                stateText(decoded), decoded.holder() == LeaseState.NO_HOLDER ? "-" : "p" + (decoded.holder() - 1),
+                decoded.generation(), slot.deliveries(), MessageIds.text(slot.messageId()), slot.length(),
                 left == null ? "-" : left >= 0 ? "in " + Text.age(left) : "overdue " + Text.age(-left),
-                slot.lengthValid() ? Hex.preview(slot.head(), slot.length()) :
-                    "(corrupt length: max payload is " + file.geometry().maxPayloadLength() + ")");
+                decoded.invalid() ? "INVALID: " + decoded.impossible().description() + "; " + preview : preview);
         }
         if (slots.size() > limit)
         {
@@ -541,10 +541,24 @@ final class QueueInspector implements AutoCloseable
      * @return its message's position, and for a slot producers skipped (its message still unacked when they came
      * round to it) the last position that skipped it: {@code "5 skipped to 23"}.
      */
-    static String positionText(final Slot slot)
+    static String positionText(final DecodedSlot slot)
     {
         return slot.skipped() ? slot.position() + " skipped to " + slot.skippedThrough() :
             Long.toString(slot.position());
+    }
+
+    /**
+     * @return the state, with what the words say beyond it: a claim or a free half done, or impossible words.
+     */
+    static String stateText(final DecodedSlot slot)
+    {
+        return switch (slot.content())
+        {
+            case FREEING -> "FREE(freeing)";
+            case CLAIMED -> slot.state() == LeaseState.CLAIMED ? "CLAIMED" : slot.stateName() + "(claim)";
+            case INVALID -> slot.stateName() + "!";
+            default -> slot.stateName();
+        };
     }
 
     /**
@@ -552,8 +566,9 @@ final class QueueInspector implements AutoCloseable
      */
     private Long deadlineLeftMs(final Slot slot, final long nowEpochMs)
     {
-        if (slot.state() != LeaseState.LEASED ||
-            !SlotDescriptor.deadlineBelongsTo(slot.deadlineWord(), (int)slot.generation()))
+        final DecodedSlot decoded = slot.decoded();
+        if (decoded.state() != LeaseState.LEASED ||
+            !SlotDescriptor.deadlineBelongsTo(slot.deadlineWord(), (int)decoded.generation()))
         {
             return null;
         }
@@ -562,12 +577,12 @@ final class QueueInspector implements AutoCloseable
         {
             return 0L;
         }
-        return file.createdEpochMs() + since - nowEpochMs;
+        return header().createdEpochMs() + since - nowEpochMs;
     }
 
     @Override
     public void close()
     {
-        file.close();
+        view.close();
     }
 }

@@ -175,14 +175,13 @@ final class RecvCommand extends Verb
                 break;
             case json:
                 final String text = Hex.utf8OrNull(payload);
-                out().println(new Json().beginObject()
-                    .field("id", lease.id())
-                    .field("lane", lease.lane())
-                    .field("deliveries", lease.deliveryCount())
-                    .field("length", length)
-                    .field("encoding", text == null ? "base64" : "utf-8")
-                    .field("payload", text == null ? Base64.getEncoder().encodeToString(payload) : text)
-                    .endObject());
+                out().println(JsonLines.line(JsonLines.object()
+                    .put("id", lease.id())
+                    .put("lane", lease.lane())
+                    .put("deliveries", lease.deliveryCount())
+                    .put("length", length)
+                    .put("encoding", text == null ? "base64" : "utf-8")
+                    .put("payload", text == null ? Base64.getEncoder().encodeToString(payload) : text)));
                 break;
             default:
                 out().println(new String(payload, java.nio.charset.StandardCharsets.UTF_8)

@@ -7,8 +7,8 @@ import io.ipcq.Producer;
 import io.ipcq.QueueConfig;
 import io.ipcq.SendResult;
 import io.ipcq.layout.LeaseState;
-import io.ipcq.layout.QueueDescriptor;
 import io.ipcq.layout.SlotDescriptor;
+import io.ipcq.read.QueueView;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -36,10 +36,15 @@ class RingDoctorTest
 
     private IpcQueue queue;
     private MappedByteBuffer mapping;
+    private QueueView view;
 
     @AfterEach
     void close()
     {
+        if (view != null)
+        {
+            view.close();
+        }
         if (mapping != null)
         {
             IoUtil.unmap(mapping);
@@ -73,13 +78,14 @@ class RingDoctorTest
         {
             assertEquals(SendResult.OK, producer.trySend(0, ("m" + i).getBytes(StandardCharsets.US_ASCII)));
         }
+        view = QueueView.open(path);
+        assertTrue(view.decode(0, 0, view.lane(0).tail()).skipped(), "position 4 skipped slot 0");
+        // A writable mapping only to leave what a holder killed mid-free leaves.
         mapping = IoUtil.mapExistingFile(path.toFile(), FileChannel.MapMode.READ_WRITE, "queue");
         final UnsafeBuffer file = new UnsafeBuffer(mapping);
-        final int slot0 = (int)file.getLong(QueueDescriptor.RINGS_OFFSET_OFFSET);
-        assertTrue(SlotDescriptor.isSkipped(file.getLongVolatile(slot0 + SlotDescriptor.SEQUENCE_OFFSET)),
-            "position 4 skipped slot 0");
+        final int slot0 = view.layout().slotOffset(0, 0);
 
-        List<String> findings = RingDoctor.examine(file);
+        List<String> findings = RingDoctor.examine(view);
         assertNoRawSkippedSequence(findings);
         assertTrue(findings.stream().anyMatch(f -> f.startsWith("lane 0 position 4 (slot 0, sequence skipped through " +
             "4): LEASED") && f.contains("the message of position 0, skipped by producers through position 4 " +
@@ -89,10 +95,10 @@ class RingDoctorTest
             findings::toString);
 
         // The holder's ack cut between its FREE store and its sequence CAS: FREE, the sequence still skipped.
-        final long leased = file.getLongVolatile(slot0 + SlotDescriptor.LEASE_STATE_OFFSET);
+        final long leased = view.slot(0, 0).leaseStateWord();
         file.putLongVolatile(slot0 + SlotDescriptor.LEASE_STATE_OFFSET,
             LeaseState.next(leased, LeaseState.FREE, LeaseState.NO_HOLDER));
-        findings = RingDoctor.examine(file);
+        findings = RingDoctor.examine(view);
         assertNoRawSkippedSequence(findings);
         assertTrue(findings.stream().anyMatch(f -> f.startsWith("lane 0 position 4 (slot 0, sequence skipped through " +
             "4): FREE but its sequence still says skipped (holding position 0, skipped through 4): a free cut")),
@@ -100,10 +106,33 @@ class RingDoctorTest
         file.putLongVolatile(slot0 + SlotDescriptor.LEASE_STATE_OFFSET, leased);
         assertTrue(held.ack(), "the holder's lease is as it was");
 
-        findings = RingDoctor.examine(file);
+        findings = RingDoctor.examine(view);
         assertTrue(findings.stream().anyMatch(f -> f.startsWith("lane 0: tail 8, lease cursor 4, head hint 0, " +
             "full epoch 2; 3 position(s) not freed")), "the ack made the epoch even: " + findings);
         assertFalse(findings.stream().anyMatch(f -> f.contains("slot 0")), "slot 0 freed: " + findings);
+    }
+
+    @Test
+    void impossibleWordsAreNamed()
+    {
+        final Path path = directory.resolve("corrupt");
+        queue = IpcQueue.create(path, QueueConfig.builder().capacity(4).maxPayloadLength(64).build(),
+            SystemEpochClock.INSTANCE);
+        final Producer producer = queue.producer();
+        assertEquals(SendResult.OK, producer.trySend(0, "a".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(SendResult.OK, producer.trySend(0, "b".getBytes(StandardCharsets.US_ASCII)));
+        view = QueueView.open(path);
+        mapping = IoUtil.mapExistingFile(path.toFile(), FileChannel.MapMode.READ_WRITE, "queue");
+        final int slot1 = view.layout().slotOffset(0, 1);
+        // A READY word with a holder: no run of the protocol writes one.
+        new UnsafeBuffer(mapping).putLongVolatile(slot1 + SlotDescriptor.LEASE_STATE_OFFSET,
+            LeaseState.pack(LeaseState.READY, 1, 2));
+
+        final List<String> findings = RingDoctor.examine(view);
+        assertTrue(findings.stream().anyMatch(f -> f.startsWith("lane 0 position 1 (slot 1, sequence 2): INVALID: " +
+            "a holder on a state nobody holds")), findings::toString);
+        assertTrue(findings.stream().anyMatch(f -> f.startsWith("lane 0 position 0 (slot 0, sequence 1): READY")),
+            findings::toString);
     }
 
     private static void assertNoRawSkippedSequence(final List<String> findings)

@@ -37,9 +37,11 @@ class CliPartsTest
     void jsonEscapesEverythingAndParsesBack()
     {
         final String nasty = "quote\" backslash\\ newline\n tab\t nul\u0000 bell\u0007 line-sep\u2028 é 😀";
-        final String json = new Json().beginObject().field("s", nasty).field("n", -3).field("b", true)
-            .field("d", 1.23456).beginArray("a").beginObject().field("x", 1).endObject().endArray().endObject()
-            .toString();
+        final var node = JsonLines.object().put("s", nasty).put("n", -3).put("b", true)
+            .put("d", JsonLines.rounded(1.23456));
+        node.putArray("a").addObject().put("x", 1);
+        node.put("nan", JsonLines.rounded(Double.NaN));
+        final String json = JsonLines.line(node);
         assertFalse(json.contains("\n"), json);
         final Map<String, Object> parsed = CliJson.object(json);
         assertEquals(nasty, parsed.get("s"));
@@ -47,6 +49,9 @@ class CliPartsTest
         assertEquals(Boolean.TRUE, parsed.get("b"));
         assertEquals(1.235, (Double)parsed.get("d"), 1e-9);
         assertEquals(1L, CliJson.list(parsed, "a").get(0).get("x"));
+        assertNull(CliJson.require(parsed, "nan"), "JSON has no NaN: null");
+        assertThrows(IllegalArgumentException.class, () -> CliJson.object("{\"a\":1,\"a\":2}"), "duplicate");
+        assertThrows(IllegalArgumentException.class, () -> CliJson.object("{\"a\":1} x"), "trailing text");
     }
 
     @Test
