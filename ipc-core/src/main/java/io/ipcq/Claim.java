@@ -37,11 +37,17 @@ public final class Claim
         return payload;
     }
 
+    /**
+     * @return the length asked for in the claim: the message will be exactly this many bytes.
+     */
     public int length()
     {
         return length;
     }
 
+    /**
+     * @return the lane the claimed slot belongs to.
+     */
     public int lane()
     {
         return ring.lane();
@@ -81,6 +87,9 @@ public final class Claim
         return producer;
     }
 
+    /**
+     * @return true between a successful claim and its {@link #commit()} or {@link #abort()}.
+     */
     public boolean isActive()
     {
         return active;

@@ -99,6 +99,10 @@ public final class Lease implements AutoCloseable
                 slot.ring().buffer().getLongVolatile(slot.slotOffset() + io.ipcq.layout.SlotDescriptor.DEADLINE_OFFSET)));
     }
 
+    /**
+     * @return true until the lease is acked, released or closed (a lease revoked by the reaper stays active
+     * here: its ack then answers false).
+     */
     public boolean isActive()
     {
         return active;
