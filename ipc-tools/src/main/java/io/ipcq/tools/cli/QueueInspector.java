@@ -9,6 +9,7 @@ import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.layout.LeaseState;
 import io.ipcq.layout.QueueDescriptor;
 import io.ipcq.layout.SlotDescriptor;
+import io.ipcq.tools.common.Durations;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.PrintWriter;
