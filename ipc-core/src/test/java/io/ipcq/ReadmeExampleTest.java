@@ -106,6 +106,37 @@ final class ReadmeExampleTest
         }
     }
 
+    @Test
+    void theReadmeFieldsSnippetCompilesAndRunsAgainstTheRealViews(@TempDir final Path dir) throws Exception
+    {
+        final String readme = Files.readString(README, StandardCharsets.UTF_8);
+        final String snippet = javaBlockAfter(readme, "Fields rather than byte arrays");
+        final String source = "import io.ipcq.*;\n" +
+            "import net.openhft.chronicle.bytes.Bytes;\n" +
+            "import java.time.Duration;\n" +
+            "public final class ReadmeFields\n{\n" +
+            "    public static void run(final Producer producer, final Consumer consumer)\n    {\n" +
+            snippet + "    }\n}\n";
+        final Path file = dir.resolve("ReadmeFields.java");
+        Files.writeString(file, source, StandardCharsets.UTF_8);
+        final ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
+        final int compiled = ToolProvider.getSystemJavaCompiler().run(null, diagnostics, diagnostics,
+            "--release", "17", "-proc:none", "-cp", System.getProperty("java.class.path"), "-d", dir.toString(),
+            file.toString());
+        assertEquals(0, compiled, () -> "javac: " + diagnostics.toString(StandardCharsets.UTF_8) + "\n" + source);
+
+        final IpcQueue queue = queues.create(QueueConfig.builder().capacity(16).maxPayloadLength(64).build());
+        try (Producer producer = queue.producer();
+             Consumer consumer = queue.consumer();
+             java.net.URLClassLoader loader = new java.net.URLClassLoader(
+                 new java.net.URL[]{ dir.toUri().toURL() }, getClass().getClassLoader()))
+        {
+            loader.loadClass("ReadmeFields").getMethod("run", Producer.class, Consumer.class)
+                .invoke(null, producer, consumer);
+            assertNull(consumer.tryLease(), "the snippet's message was sent, read and acked");
+        }
+    }
+
     /** The first {@code ```java} block after the heading. */
     static String javaBlockAfter(final String markdown, final String heading)
     {
