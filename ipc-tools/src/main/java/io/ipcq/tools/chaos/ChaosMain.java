@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "chaos", sortOptions = false,
     description = "Producer and consumer JVMs share a queue while random ones are killed with kill -9 or stopped " +
-        "with SIGSTOP; then the queue is drained and every log checked. Durations: 250ms, 5s, 2m, 1h.")
+        "with SIGSTOP; then the queue is drained and every log checked. Durations: 250ms, 5s, 2m.")
 public final class ChaosMain implements Callable<Integer>
 {
     static final Duration QUICK_DURATION = Duration.ofSeconds(45);

@@ -8,13 +8,13 @@ import java.util.regex.Pattern;
 
 /**
  * The one duration grammar of every command ({@code ipcq}, {@code scripts/demo}, {@code scripts/chaos}): a whole
- * number followed by {@code ms}, {@code s}, {@code m} or {@code h} ({@code 250ms}, {@code 5s}, {@code 2m},
- * {@code 1h}). Nothing else is accepted (no sign, no fraction, no space, no other unit, lower case only), so a typo
+ * number followed by {@code ms}, {@code s} or {@code m} ({@code 250ms}, {@code 5s}, {@code 2m}; an hour is
+ * {@code 60m}). Nothing else is accepted (no sign, no fraction, no space, no other unit, lower case only), so a typo
  * never becomes a surprising wait. Use it as a picocli converter: {@code @Option(converter = Durations.class)}.
  */
 public final class Durations implements CommandLine.ITypeConverter<Duration>
 {
-    private static final Pattern FORM = Pattern.compile("([0-9]{1,12})(ms|s|m|h)");
+    private static final Pattern FORM = Pattern.compile("([0-9]{1,12})(ms|s|m)");
     /** 2^40 ms, about 34 years: far beyond any sensible wait, far below any overflow. */
     private static final long MAX_MS = 1L << 40;
 
@@ -29,7 +29,7 @@ public final class Durations implements CommandLine.ITypeConverter<Duration>
         if (!matcher.matches())
         {
             throw new IllegalArgumentException("'" + text + "' is not a duration: use a whole number and a unit, " +
-                "ms, s, m or h (e.g. 250ms, 5s, 2m)");
+                "ms, s or m (e.g. 250ms, 5s, 2m)");
         }
         final long amount = Long.parseLong(matcher.group(1));
         final long ms;
@@ -41,11 +41,8 @@ public final class Durations implements CommandLine.ITypeConverter<Duration>
             case "s":
                 ms = amount * 1000;
                 break;
-            case "m":
-                ms = amount * 60_000;
-                break;
             default:
-                ms = amount * 3_600_000;
+                ms = amount * 60_000;
                 break;
         }
         if (ms > MAX_MS)
@@ -61,7 +58,7 @@ public final class Durations implements CommandLine.ITypeConverter<Duration>
      */
     public static boolean looksLikeDuration(final String text)
     {
-        return text != null && text.matches("[0-9]+(ms|s|m|h)");
+        return text != null && text.matches("[0-9]+(ms|s|m)");
     }
 
     /**

@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "demo", sortOptions = false,
     description = "Two JVMs hand off messages through /dev/shm; the consumer is killed with kill -9 while it holds " +
-        "leases; the report proves that nothing was lost. Durations: 250ms, 5s, 2m, 1h.")
+        "leases; the report proves that nothing was lost. Durations: 250ms, 5s, 2m.")
 public final class DemoMain implements Callable<Integer>
 {
     @Option(names = "--messages", paramLabel = "N", description = "Messages to send (default: 20000).")
