@@ -101,6 +101,11 @@ class ChronicleBytesViewTest
             claim.bytes().writeInt(5);
             claim.commit();
 
+            // An empty message: a view with no room, and nothing to read.
+            assertEquals(SendResult.OK, producer.tryClaim(0, 0, claim));
+            assertEquals(0, claim.bytes().writeRemaining());
+            claim.commit();
+
             try (Lease first = consumer.tryLease())
             {
                 final Bytes<Void> read = first.bytes();
@@ -115,6 +120,12 @@ class ChronicleBytesViewTest
                 assertEquals(4, second.bytes().readRemaining());
                 assertEquals(5, second.bytes().readInt());
                 second.ack();
+            }
+            try (Lease empty = consumer.tryLease())
+            {
+                assertEquals(0, empty.length());
+                assertEquals(0, empty.bytes().readRemaining());
+                empty.ack();
             }
         }
     }
