@@ -2,6 +2,7 @@ package io.ipcq;
 
 import io.ipcq.layout.SlotDescriptor;
 import io.ipcq.ring.RingProducer;
+import net.openhft.chronicle.bytes.Bytes;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -12,6 +13,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class Claim
 {
     private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
+    /** Made on the first {@link #bytes()}: until then Chronicle Bytes is not loaded. */
+    private PayloadBytes bytesView;
     private Producer producer;
     private RingProducer ring;
     private long position;
@@ -38,11 +41,39 @@ public final class Claim
         return payload;
     }
 
+    /**
+     * The payload as a Chronicle Bytes view, for writing fields one after the other ({@code writeDouble},
+     * {@code writeLong}, {@code write8bit}, ...) instead of at offsets: zero copy, and no allocation after the
+     * first call on this claim object. It starts at offset 0 with room for exactly {@link #length()} bytes (a write
+     * beyond throws); the message is {@link #length()} bytes whatever was written, so claim the length of the fields.
+     * Valid until {@link #commit()} or {@link #abort()}.
+     * <p>
+     * Needs {@code net.openhft:chronicle-bytes} on the class path (an optional dependency of ipc-core) and
+     * Chronicle's JVM flags.
+     *
+     * @return the view over the claimed slot's payload.
+     */
+    public Bytes<Void> bytes()
+    {
+        checkActive();
+        if (bytesView == null)
+        {
+            bytesView = new PayloadBytes();
+        }
+        return bytesView.forWrite(payload.addressOffset(), length);
+    }
+
+    /**
+     * @return the length asked for in the claim: the message will be exactly this many bytes.
+     */
     public int length()
     {
         return length;
     }
 
+    /**
+     * @return the lane the claimed slot belongs to.
+     */
     public int lane()
     {
         return ring.ring().lane();
@@ -82,6 +113,9 @@ public final class Claim
         return producer;
     }
 
+    /**
+     * @return true between a successful claim and its {@link #commit()} or {@link #abort()}.
+     */
     public boolean isActive()
     {
         return active;

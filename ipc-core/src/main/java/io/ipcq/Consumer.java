@@ -16,6 +16,7 @@ import java.time.Duration;
  */
 public final class Consumer extends AttachedHandle
 {
+    /** How many leases a consumer may hold at once unless it was made with another limit. */
     public static final int DEFAULT_MAX_HELD_LEASES = 64;
 
     private final RingConsumer[] servingOrder;

@@ -7,6 +7,9 @@ public class CorruptQueueException extends QueueException
 {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * @param message what is wrong with the file, and where.
+     */
     public CorruptQueueException(final String message)
     {
         super(message);

@@ -251,6 +251,9 @@ public final class IpcQueue implements AutoCloseable
         return attached(new Consumer(this, row, new RingConsumer[]{ deadLetters.consumer() }, 0, maxHeldLeases));
     }
 
+    /**
+     * @return a consumer of the dead-letter ring, holding at most {@link Consumer#DEFAULT_MAX_HELD_LEASES} leases.
+     */
     public Consumer deadLetterConsumer()
     {
         return deadLetterConsumer(Consumer.DEFAULT_MAX_HELD_LEASES);
@@ -270,6 +273,9 @@ public final class IpcQueue implements AutoCloseable
         }
     }
 
+    /**
+     * @return true once any process has sealed the queue.
+     */
     public boolean isSealed()
     {
         return file.buffer().getIntVolatile(QueueDescriptor.SEALED_OFFSET) != 0;
@@ -427,36 +433,57 @@ public final class IpcQueue implements AutoCloseable
         }
     }
 
+    /**
+     * @return the queue file.
+     */
     public Path path()
     {
         return file.path();
     }
 
+    /**
+     * @return the number of priority lanes.
+     */
     public int lanes()
     {
         return lanes.length;
     }
 
+    /**
+     * @return the slots of each lane: at most this many unacked messages per lane.
+     */
     public int capacity()
     {
         return file.geometry().laneCapacity();
     }
 
+    /**
+     * @return the largest message, in bytes.
+     */
     public int maxPayloadLength()
     {
         return file.geometry().maxPayloadLength();
     }
 
+    /**
+     * @return the deliveries after which a message goes to the dead-letter ring.
+     */
     public int maxDeliveries()
     {
         return file.maxDeliveries();
     }
 
+    /**
+     * @return how long a lease lasts unless extended.
+     */
     public Duration leaseTimeout()
     {
         return Duration.ofMillis(file.leaseTimeoutMs());
     }
 
+    /**
+     * @return how long a participant may be silent before it is presumed dead.
+     */
     public Duration heartbeatTimeout()
     {
         return Duration.ofMillis(file.heartbeatTimeoutMs());

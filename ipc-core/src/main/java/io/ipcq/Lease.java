@@ -3,6 +3,7 @@ package io.ipcq;
 import io.ipcq.layout.CounterIndex;
 import io.ipcq.ring.RingConsumer;
 import io.ipcq.ring.SlotLease;
+import net.openhft.chronicle.bytes.Bytes;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -22,6 +23,8 @@ public final class Lease implements AutoCloseable
     private final Consumer consumer;
     private final SlotLease slot = new SlotLease();
     private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
+    /** Made on the first {@link #bytes()}: until then Chronicle Bytes is not loaded. */
+    private PayloadBytes bytesView;
     private boolean active;
     private boolean fenced;
 
@@ -90,6 +93,28 @@ public final class Lease implements AutoCloseable
     }
 
     /**
+     * The payload as a Chronicle Bytes view, for reading fields one after the other ({@code readDouble},
+     * {@code readLong}, {@code read8bit}, ...): zero copy, and no allocation after the first call on this lease
+     * object. It reads the message's {@link #length()} bytes from offset 0 (a read beyond throws). Read only: do not
+     * write through it. Valid until the lease ends.
+     * <p>
+     * Needs {@code net.openhft:chronicle-bytes} on the class path (an optional dependency of ipc-core) and
+     * Chronicle's JVM flags.
+     *
+     * @return the view over the leased message.
+     * @throws CorruptQueueException if the length word in the slot is impossible.
+     */
+    public Bytes<Void> bytes()
+    {
+        final DirectBuffer message = payload();
+        if (bytesView == null)
+        {
+            bytesView = new PayloadBytes();
+        }
+        return bytesView.forRead(message.addressOffset(), message.capacity());
+    }
+
+    /**
      * @return the deadline in epoch ms as granted or last extended.
      */
     public long deadlineEpochMs()
@@ -100,6 +125,10 @@ public final class Lease implements AutoCloseable
                     slot.slotOffset() + io.ipcq.layout.SlotDescriptor.DEADLINE_OFFSET)));
     }
 
+    /**
+     * @return true until the lease is acked, released or closed (a lease revoked by the reaper stays active
+     * here: its ack then answers false).
+     */
     public boolean isActive()
     {
         return active;

@@ -9,6 +9,9 @@ public class ParticipantEvictedException extends QueueException
 {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * @param message which participant was evicted, and why.
+     */
     public ParticipantEvictedException(final String message)
     {
         super(message);

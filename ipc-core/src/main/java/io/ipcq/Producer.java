@@ -132,6 +132,14 @@ public final class Producer extends AttachedHandle
         }
     }
 
+    /**
+     * Sends a whole byte array, waiting up to {@code timeout} for room in a full lane.
+     *
+     * @param lane    the lane to send on.
+     * @param bytes   the message.
+     * @param timeout how long to wait for room.
+     * @return the result: {@link SendResult#FULL} if the timeout passed without room.
+     */
     public SendResult send(final int lane, final byte[] bytes, final Duration timeout)
     {
         bytesView.wrap(bytes);

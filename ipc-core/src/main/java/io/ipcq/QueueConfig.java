@@ -31,6 +31,21 @@ public record QueueConfig(
     boolean groupShared,
     boolean force)
 {
+    /**
+     * Validates the configuration (each component as described on the record).
+     *
+     * @param lanes               see above.
+     * @param capacity            see above.
+     * @param maxPayloadLength    see above.
+     * @param leaseTimeout        see above.
+     * @param heartbeatTimeout    see above.
+     * @param maxDeliveries       see above.
+     * @param participantCapacity see above.
+     * @param deadLetterCapacity  see above.
+     * @param groupShared         see above.
+     * @param force               see above.
+     * @throws IllegalArgumentException if a value is out of range (the message names it).
+     */
     public QueueConfig
     {
         Objects.requireNonNull(leaseTimeout, "leaseTimeout");
@@ -52,12 +67,18 @@ public record QueueConfig(
             .validate();
     }
 
+    /**
+     * @return the sizes the file is laid out with.
+     */
     public QueueDescriptor.Geometry geometry()
     {
         return new QueueDescriptor.Geometry(lanes, capacity, maxPayloadLength, participantCapacity,
             deadLetterCapacity);
     }
 
+    /**
+     * @return a builder holding the defaults.
+     */
     public static Builder builder()
     {
         return new Builder();
@@ -80,66 +101,110 @@ public record QueueConfig(
         private boolean groupShared;
         private boolean force;
 
+        /**
+         * @param lanes priority lanes.
+         * @return this builder.
+         */
         public Builder lanes(final int lanes)
         {
             this.lanes = lanes;
             return this;
         }
 
+        /**
+         * @param capacity slots per lane, a power of two.
+         * @return this builder.
+         */
         public Builder capacity(final int capacity)
         {
             this.capacity = capacity;
             return this;
         }
 
+        /**
+         * @param maxPayloadLength largest message in bytes.
+         * @return this builder.
+         */
         public Builder maxPayloadLength(final int maxPayloadLength)
         {
             this.maxPayloadLength = maxPayloadLength;
             return this;
         }
 
+        /**
+         * @param leaseTimeout how long a lease lasts unless extended.
+         * @return this builder.
+         */
         public Builder leaseTimeout(final Duration leaseTimeout)
         {
             this.leaseTimeout = leaseTimeout;
             return this;
         }
 
+        /**
+         * @param heartbeatTimeout how long a participant may be silent before it is presumed dead.
+         * @return this builder.
+         */
         public Builder heartbeatTimeout(final Duration heartbeatTimeout)
         {
             this.heartbeatTimeout = heartbeatTimeout;
             return this;
         }
 
+        /**
+         * @param maxDeliveries deliveries before a message is dead-lettered.
+         * @return this builder.
+         */
         public Builder maxDeliveries(final int maxDeliveries)
         {
             this.maxDeliveries = maxDeliveries;
             return this;
         }
 
+        /**
+         * @param participantCapacity how many handles may be attached at once.
+         * @return this builder.
+         */
         public Builder participantCapacity(final int participantCapacity)
         {
             this.participantCapacity = participantCapacity;
             return this;
         }
 
+        /**
+         * @param deadLetterCapacity slots of the dead-letter ring, a power of two (default: the lane capacity).
+         * @return this builder.
+         */
         public Builder deadLetterCapacity(final int deadLetterCapacity)
         {
             this.deadLetterCapacity = deadLetterCapacity;
             return this;
         }
 
+        /**
+         * @param groupShared file mode 0660 instead of 0600.
+         * @return this builder.
+         */
         public Builder groupShared(final boolean groupShared)
         {
             this.groupShared = groupShared;
             return this;
         }
 
+        /**
+         * @param force replace an existing file at the path.
+         * @return this builder.
+         */
         public Builder force(final boolean force)
         {
             this.force = force;
             return this;
         }
 
+        /**
+         * @return the configuration.
+         * @throws IllegalArgumentException if a value is out of range.
+         */
         public QueueConfig build()
         {
             return new QueueConfig(lanes, capacity, maxPayloadLength, leaseTimeout, heartbeatTimeout, maxDeliveries,

@@ -123,6 +123,34 @@ class AllocationTest
     }
 
     @Test
+    void chronicleBytesViews_allocateNothing()
+    {
+        final IpcQueue queue = queues.create(config());
+        final Producer producer = queue.producer();
+        final Consumer consumer = queue.consumer();
+        final Claim claim = new Claim();
+        final String symbol = "XYZ";
+        assertNoAllocation("tryClaim+bytes().write+commit+tryLease+bytes().read+ack", iterations ->
+        {
+            long sum = 0;
+            for (int i = 0; i < iterations; i++)
+            {
+                if (producer.tryClaim(0, 24, claim) != SendResult.OK)
+                {
+                    throw new AssertionError("claim " + i);
+                }
+                claim.bytes().writeDouble(i * 0.5).writeLong(i).write8bit(symbol);
+                claim.commit();
+                final Lease lease = consumer.tryLease();
+                final net.openhft.chronicle.bytes.Bytes<Void> fields = lease.bytes();
+                sum += (long)fields.readDouble() + fields.readLong() + fields.readStopBit() + fields.readUnsignedByte();
+                lease.ack();
+            }
+            return sum;
+        });
+    }
+
+    @Test
     void sendOnAFullLane_allocatesNothing()
     {
         final IpcQueue queue = queues.create(QueueConfig.builder().capacity(4).maxPayloadLength(64).build());

@@ -14,6 +14,7 @@ import net.jqwik.api.RandomDistribution;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.statistics.Statistics;
+import org.agrona.PrintBufferUtil;
 import org.agrona.concurrent.CachedEpochClock;
 
 import java.io.IOException;
@@ -934,12 +935,7 @@ class QueueModelPropertyTest
 
         private static String hex(final byte[] bytes)
         {
-            final StringBuilder text = new StringBuilder("[");
-            for (final byte b : bytes)
-            {
-                text.append(String.format("%02x", b));
-            }
-            return text.append(']').toString();
+            return "[" + PrintBufferUtil.hexDump(bytes) + "]";
         }
 
         private void same(final String what, final Object expected, final Object actual)

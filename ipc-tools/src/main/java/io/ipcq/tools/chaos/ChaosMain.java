@@ -1,33 +1,88 @@
 package io.ipcq.tools.chaos;
 
+import io.ipcq.tools.common.Durations;
+import io.ipcq.tools.common.ToolCommands;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
+import java.util.concurrent.Callable;
 
 /**
- * {@code scripts/chaos}: the chaos soak (see {@link ChaosSoak}). Options: {@code --duration D} (default 10m),
- * {@code --quick} (about a minute, dozens of kills), {@code --producers P}, {@code --consumers C}, {@code --seed S},
- * {@code --rate N} (messages/s per producer), {@code --interval D} (mean time between kills/stops),
- * {@code --heartbeat-timeout D}, {@code --lease-timeout D}, {@code --queue PATH}, {@code --work-dir DIR},
- * {@code --keep}, {@code --crash-points} (30% of the child JVMs started halt at a random step of the protocol, via
- * the test-only crash points), {@code --verbose}. Durations: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}.
- * Exit 0 if every check passed, 1 if not or on an error, 2 on a usage error.
+ * {@code scripts/chaos}: the chaos soak (see {@link ChaosSoak}). Exit 0 if every check passed, 1 if not or on an
+ * error, 2 on a usage error ({@code scripts/chaos --help} lists the options).
  */
-public final class ChaosMain
+@Command(name = "chaos", sortOptions = false,
+    description = "Producer and consumer JVMs share a queue while random ones are killed with kill -9 or stopped " +
+        "with SIGSTOP; then the queue is drained and every log checked. Durations: 250ms, 5s, 2m.")
+public final class ChaosMain implements Callable<Integer>
 {
     static final Duration QUICK_DURATION = Duration.ofSeconds(45);
     static final Duration QUICK_INTERVAL = Duration.ofMillis(700);
     /** With --crash-points, the share of child incarnations armed. */
     static final double CRASH_SHARE = 0.3;
 
-    private static final String USAGE = "usage: chaos [--duration D | --quick] [--producers P] [--consumers C] " +
-        "[--seed S] [--rate N] [--interval D] [--heartbeat-timeout D] [--lease-timeout D] [--queue PATH] " +
-        "[--work-dir DIR] [--keep] [--crash-points] [--verbose]";
+    @Option(names = "--duration", paramLabel = "D", converter = Durations.class,
+        description = "How long to kill and stop processes (default: 10m).")
+    private Duration duration;
 
-    private ChaosMain()
+    @Option(names = "--quick", description = "About a minute, dozens of kills: 45s, a kill or stop every 700ms " +
+        "on average (--duration and --interval, if given, win).")
+    private boolean quick;
+
+    @Option(names = "--producers", paramLabel = "P", description = "Producer JVMs (default: 3).")
+    private Integer producers;
+
+    @Option(names = "--consumers", paramLabel = "C", description = "Consumer JVMs (default: 3).")
+    private Integer consumers;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the random kills (default: random).")
+    private Long seed;
+
+    @Option(names = "--rate", paramLabel = "N", description = "Messages/s per producer (default: 300).")
+    private Integer rate;
+
+    @Option(names = "--interval", paramLabel = "D", converter = Durations.class,
+        description = "Mean time between two kills or stops (default: 1s).")
+    private Duration interval;
+
+    @Option(names = "--heartbeat-timeout", paramLabel = "D", converter = Durations.class,
+        description = "Heartbeat timeout of the queue (default: 1s).")
+    private Duration heartbeatTimeout;
+
+    @Option(names = "--lease-timeout", paramLabel = "D", converter = Durations.class,
+        description = "Lease timeout of the queue (default: 3s).")
+    private Duration leaseTimeout;
+
+    @Option(names = "--queue", paramLabel = "PATH", description = "The queue file (scripts/chaos chooses it).")
+    private Path queue;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where logs go (default: a temp dir).")
+    private Path workDir;
+
+    @Option(names = "--keep", description = "Keep the logs even if the run passed.")
+    private boolean keep;
+
+    @Option(names = "--crash-points", description = "Arm 30% of the child JVMs started with a test-only crash " +
+        "point: they halt at a random step of the protocol.")
+    private boolean crashPoints;
+
+    @Option(names = "--verbose", description = "Stack traces on errors.")
+    private boolean verbose;
+
+    @Option(names = { "-h", "--help" }, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    private ChaosMain(final PrintStream out, final PrintStream err)
     {
+        this.out = out;
+        this.err = err;
     }
 
     public static void main(final String[] args)
@@ -38,50 +93,71 @@ public final class ChaosMain
     /**
      * The whole of {@code main} but the exit, for tests.
      *
+     * @param args the command line.
+     * @param out  where the report goes.
+     * @param err  where errors go.
      * @return the exit code.
      */
     public static int run(final String[] args, final PrintStream out, final PrintStream err)
     {
+        return ToolCommands.execute(new ChaosMain(out, err), args, out, err);
+    }
+
+    @Override
+    public Integer call()
+    {
         final ChaosSoak soak = new ChaosSoak();
-        boolean verbose = false;
         try
         {
-            for (int i = 0; i < args.length; i++)
+            if (quick)
             {
-                final String option = args[i];
-                switch (option)
-                {
-                    case "--duration" -> soak.withDuration(duration(option, value(option, args, ++i)));
-                    case "--quick" -> soak.withDuration(QUICK_DURATION).withInterval(QUICK_INTERVAL);
-                    case "--producers" -> soak.withProducers(intValue(option, args, ++i));
-                    case "--consumers" -> soak.withConsumers(intValue(option, args, ++i));
-                    case "--seed" -> soak.withSeed(longValue(option, args, ++i));
-                    case "--rate" -> soak.withRate(intValue(option, args, ++i));
-                    case "--interval" -> soak.withInterval(duration(option, value(option, args, ++i)));
-                    case "--heartbeat-timeout" -> soak.withHeartbeatTimeout(duration(option, value(option, args, ++i)));
-                    case "--lease-timeout" -> soak.withLeaseTimeout(duration(option, value(option, args, ++i)));
-                    case "--queue" -> soak.withQueuePath(Path.of(value(option, args, ++i)));
-                    case "--work-dir" -> soak.withWorkParent(Path.of(value(option, args, ++i)));
-                    case "--keep" -> soak.withKeep(true);
-                    case "--crash-points" -> soak.withCrashPoints(CRASH_SHARE);
-                    case "--verbose" -> verbose = true;
-                    case "-h", "--help" ->
-                    {
-                        out.println(USAGE);
-                        return 0;
-                    }
-                    default -> throw new IllegalArgumentException("unknown option " + option);
-                }
+                soak.withDuration(QUICK_DURATION).withInterval(QUICK_INTERVAL);
             }
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            err.println("ipcq chaos: " + ex.getMessage());
-            err.println(USAGE);
-            return 2;
-        }
-        try
-        {
+            if (duration != null)
+            {
+                soak.withDuration(duration);
+            }
+            if (interval != null)
+            {
+                soak.withInterval(interval);
+            }
+            if (producers != null)
+            {
+                soak.withProducers(producers);
+            }
+            if (consumers != null)
+            {
+                soak.withConsumers(consumers);
+            }
+            if (seed != null)
+            {
+                soak.withSeed(seed);
+            }
+            if (rate != null)
+            {
+                soak.withRate(rate);
+            }
+            if (heartbeatTimeout != null)
+            {
+                soak.withHeartbeatTimeout(heartbeatTimeout);
+            }
+            if (leaseTimeout != null)
+            {
+                soak.withLeaseTimeout(leaseTimeout);
+            }
+            if (queue != null)
+            {
+                soak.withQueuePath(queue);
+            }
+            if (workDir != null)
+            {
+                soak.withWorkParent(workDir);
+            }
+            soak.withKeep(keep);
+            if (crashPoints)
+            {
+                soak.withCrashPoints(CRASH_SHARE);
+            }
             return soak.run(out).ok() ? 0 : 1;
         }
         catch (final IllegalArgumentException ex)
@@ -100,63 +176,9 @@ public final class ChaosMain
         }
         catch (final InterruptedException ex)
         {
+            Thread.currentThread().interrupt();
             err.println("ipcq chaos: interrupted");
             return 1;
         }
-    }
-
-    private static String value(final String option, final String[] args, final int index)
-    {
-        if (index >= args.length)
-        {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[index];
-    }
-
-    private static int intValue(final String option, final String[] args, final int index)
-    {
-        return Math.toIntExact(longValue(option, args, index));
-    }
-
-    private static long longValue(final String option, final String[] args, final int index)
-    {
-        final String text = value(option, args, index).replace("_", "").replace(",", "");
-        try
-        {
-            return Long.parseLong(text);
-        }
-        catch (final NumberFormatException | ArithmeticException ex)
-        {
-            throw new IllegalArgumentException(option + ": not a number: " + args[index]);
-        }
-    }
-
-    /**
-     * @param text a duration as {@code 250ms}, {@code 5s}, {@code 1.5s}, {@code 2m} or {@code 1h}.
-     */
-    static Duration duration(final String option, final String text)
-    {
-        final String lower = text.toLowerCase(Locale.ROOT).trim();
-        final String[][] units = { { "ms", "1" }, { "s", "1000" }, { "m", "60000" }, { "h", "3600000" } };
-        for (final String[] unit : units)
-        {
-            if (lower.endsWith(unit[0]))
-            {
-                try
-                {
-                    final double value = Double.parseDouble(lower.substring(0, lower.length() - unit[0].length()));
-                    if (value >= 0 && !Double.isInfinite(value))
-                    {
-                        return Duration.ofMillis(Math.round(value * Long.parseLong(unit[1])));
-                    }
-                }
-                catch (final NumberFormatException ex)
-                {
-                    // try the next unit, then fail below
-                }
-            }
-        }
-        throw new IllegalArgumentException(option + ": not a duration (250ms, 5s, 2m, 1h): " + text);
     }
 }

@@ -3,6 +3,7 @@ package io.ipcq.tools.cli;
 import io.ipcq.IpcQueue;
 import io.ipcq.QueueConfig;
 import io.ipcq.layout.QueueDescriptor;
+import io.ipcq.tools.common.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

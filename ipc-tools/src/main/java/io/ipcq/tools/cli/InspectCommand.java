@@ -1,5 +1,6 @@
 package io.ipcq.tools.cli;
 
+import io.ipcq.tools.common.Durations;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -13,6 +13,8 @@ import io.ipcq.read.MessageIds;
 import io.ipcq.read.QueueLayout;
 import io.ipcq.read.QueueView;
 import io.ipcq.read.SlotFlyweight;
+import io.ipcq.tools.common.Durations;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -5,6 +5,7 @@ import io.ipcq.CorruptQueueException;
 import io.ipcq.IpcQueue;
 import io.ipcq.Lease;
 import io.ipcq.ReceiveStatus;
+import io.ipcq.tools.common.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

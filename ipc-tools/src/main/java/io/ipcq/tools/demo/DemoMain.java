@@ -1,23 +1,54 @@
 package io.ipcq.tools.demo;
 
+import io.ipcq.tools.common.Durations;
+import io.ipcq.tools.common.ToolCommands;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.Locale;
+import java.util.concurrent.Callable;
 
 /**
- * {@code scripts/demo}: kill -9 a consumer holding leases and watch nothing get lost. Options:
- * {@code --messages N}, {@code --kill-after N}, {@code --window N}, {@code --rate N} (acks/s per consumer, 0 = flat
- * out), {@code --lease-timeout D} (250ms, 2s, 1m), {@code --verbose}. Exit 0 if every message was acked exactly once,
- * 1 if not or on an error, 2 on a usage error.
+ * {@code scripts/demo}: kill -9 a consumer holding leases and watch nothing get lost. Exit 0 if every message was
+ * acked exactly once, 1 if not or on an error, 2 on a usage error ({@code scripts/demo --help} lists the options).
  */
-public final class DemoMain
+@Command(name = "demo", sortOptions = false,
+    description = "Two JVMs hand off messages through /dev/shm; the consumer is killed with kill -9 while it holds " +
+        "leases; the report proves that nothing was lost. Durations: 250ms, 5s, 2m.")
+public final class DemoMain implements Callable<Integer>
 {
-    private static final String USAGE = "usage: demo [--messages N] [--kill-after N] [--window N] [--rate N] " +
-        "[--lease-timeout D] [--verbose]";
+    @Option(names = "--messages", paramLabel = "N", description = "Messages to send (default: 20000).")
+    private Integer messages;
 
-    private DemoMain()
+    @Option(names = "--kill-after", paramLabel = "N",
+        description = "Kill the first consumer after it acked N messages (default: 5000).")
+    private Integer killAfter;
+
+    @Option(names = "--window", paramLabel = "N", description = "Leases each consumer holds at once (default: 8).")
+    private Integer window;
+
+    @Option(names = "--rate", paramLabel = "N", description = "Acks/s per consumer, 0 = flat out (default: 5000).")
+    private Integer rate;
+
+    @Option(names = "--lease-timeout", paramLabel = "D", converter = Durations.class,
+        description = "Lease timeout of the demo queue (default: 2s).")
+    private Duration leaseTimeout;
+
+    @Option(names = "--verbose", description = "Stack traces on errors.")
+    private boolean verbose;
+
+    @Option(names = { "-h", "--help" }, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    private DemoMain(final PrintStream out, final PrintStream err)
     {
+        this.out = out;
+        this.err = err;
     }
 
     public static void main(final String[] args)
@@ -28,42 +59,42 @@ public final class DemoMain
     /**
      * The whole of {@code main} but the exit, for tests.
      *
+     * @param args the command line.
+     * @param out  where the report goes.
+     * @param err  where errors go.
      * @return the exit code.
      */
     public static int run(final String[] args, final PrintStream out, final PrintStream err)
     {
+        return ToolCommands.execute(new DemoMain(out, err), args, out, err);
+    }
+
+    @Override
+    public Integer call()
+    {
         final CrashDemo demo = new CrashDemo();
-        boolean verbose = false;
         try
         {
-            for (int i = 0; i < args.length; i++)
+            if (messages != null)
             {
-                final String option = args[i];
-                switch (option)
-                {
-                    case "--messages" -> demo.withMessages(intValue(option, args, ++i));
-                    case "--kill-after" -> demo.withKillAfter(intValue(option, args, ++i));
-                    case "--window" -> demo.withWindow(intValue(option, args, ++i));
-                    case "--rate" -> demo.withRate(intValue(option, args, ++i));
-                    case "--lease-timeout" -> demo.withLeaseTimeout(duration(option, value(option, args, ++i)));
-                    case "--verbose" -> verbose = true;
-                    case "-h", "--help" ->
-                    {
-                        out.println(USAGE);
-                        return 0;
-                    }
-                    default -> throw new IllegalArgumentException("unknown option " + option);
-                }
+                demo.withMessages(messages);
             }
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            err.println("ipcq demo: " + ex.getMessage());
-            err.println(USAGE);
-            return 2;
-        }
-        try
-        {
+            if (killAfter != null)
+            {
+                demo.withKillAfter(killAfter);
+            }
+            if (window != null)
+            {
+                demo.withWindow(window);
+            }
+            if (rate != null)
+            {
+                demo.withRate(rate);
+            }
+            if (leaseTimeout != null)
+            {
+                demo.withLeaseTimeout(leaseTimeout);
+            }
             return demo.run(out);
         }
         catch (final IllegalArgumentException ex)
@@ -82,58 +113,9 @@ public final class DemoMain
         }
         catch (final InterruptedException ex)
         {
+            Thread.currentThread().interrupt();
             err.println("ipcq demo: interrupted");
             return 1;
         }
-    }
-
-    private static String value(final String option, final String[] args, final int index)
-    {
-        if (index >= args.length)
-        {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[index];
-    }
-
-    private static int intValue(final String option, final String[] args, final int index)
-    {
-        final String text = value(option, args, index).replace("_", "").replace(",", "");
-        try
-        {
-            return Integer.parseInt(text);
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException(option + ": not a number: " + args[index]);
-        }
-    }
-
-    /**
-     * @param text a duration as {@code 250ms}, {@code 5s} or {@code 2m}.
-     */
-    static Duration duration(final String option, final String text)
-    {
-        final String lower = text.toLowerCase(Locale.ROOT);
-        try
-        {
-            if (lower.endsWith("ms"))
-            {
-                return Duration.ofMillis(Long.parseLong(lower.substring(0, lower.length() - 2)));
-            }
-            if (lower.endsWith("s"))
-            {
-                return Duration.ofSeconds(Long.parseLong(lower.substring(0, lower.length() - 1)));
-            }
-            if (lower.endsWith("m"))
-            {
-                return Duration.ofMinutes(Long.parseLong(lower.substring(0, lower.length() - 1)));
-            }
-        }
-        catch (final NumberFormatException ex)
-        {
-            // fall through to the error below
-        }
-        throw new IllegalArgumentException(option + ": not a duration (250ms, 5s, 2m): " + text);
     }
 }

@@ -58,12 +58,25 @@ class ChaosSoakTest
     }
 
     @Test
-    void durations()
+    void optionsArePicocliWithTheSharedDurations()
     {
-        assertEquals(Duration.ofMillis(250), ChaosMain.duration("--x", "250ms"));
-        assertEquals(Duration.ofMillis(1500), ChaosMain.duration("--x", "1.5s"));
-        assertEquals(Duration.ofMinutes(10), ChaosMain.duration("--x", "10m"));
-        assertEquals(Duration.ofHours(1), ChaosMain.duration("--x", "1h"));
-        assertThrows(IllegalArgumentException.class, () -> ChaosMain.duration("--x", "10"));
+        final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+        final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
+             PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8))
+        {
+            assertEquals(0, ChaosMain.run(new String[]{ "--help" }, out, err));
+            assertEquals(2, ChaosMain.run(new String[]{ "--interval", "10" }, out, err));
+        }
+        final String help = outBytes.toString(StandardCharsets.UTF_8);
+        for (final String option : new String[]{ "--duration", "--quick", "--producers", "--consumers", "--seed",
+            "--rate", "--interval", "--heartbeat-timeout", "--lease-timeout", "--queue", "--work-dir", "--keep",
+            "--crash-points", "--verbose" })
+        {
+            assertTrue(help.contains(option), () -> option + " in\n" + help);
+        }
+        final String error = errBytes.toString(StandardCharsets.UTF_8);
+        assertTrue(error.startsWith("ipcq chaos: ") && error.contains("'10' is not a duration") &&
+            error.indexOf('\n') == error.length() - 1, error);
     }
 }

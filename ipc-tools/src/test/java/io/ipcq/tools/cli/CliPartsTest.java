@@ -9,30 +9,10 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The parts of the command that need no child process: duration parsing, JSON escaping, rates, previews.
+ * The parts of the command that need no child process: JSON escaping, rates, previews (durations: DurationsTest).
  */
 class CliPartsTest
 {
-    @Test
-    void durationsTakeOnlyAWholeNumberAndAUnit()
-    {
-        assertEquals(Duration.ofMillis(250), Durations.parse("250ms"));
-        assertEquals(Duration.ofSeconds(5), Durations.parse("5s"));
-        assertEquals(Duration.ofMinutes(2), Durations.parse("2m"));
-        assertEquals(Duration.ZERO, Durations.parse("0ms"));
-        for (final String bad : new String[]{ "", "5", "5x", "1h", "-1s", "1.5s", " 5s", "5s ", "5 s", "5S", "ms",
-            "1m30s", "9999999999999m" })
-        {
-            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
-                () -> Durations.parse(bad), bad);
-            assertTrue(ex.getMessage().contains("'" + bad + "'"), ex.getMessage());
-        }
-        assertEquals("250ms", Durations.format(Duration.ofMillis(250)));
-        assertEquals("5s", Durations.format(Duration.ofSeconds(5)));
-        assertEquals("2m", Durations.format(Duration.ofMinutes(2)));
-        assertEquals("0ms", Durations.format(Duration.ZERO));
-    }
-
     @Test
     void jsonEscapesEverythingAndParsesBack()
     {

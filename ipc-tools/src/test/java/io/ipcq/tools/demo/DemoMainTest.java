@@ -7,7 +7,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,11 +59,30 @@ class DemoMainTest
     }
 
     @Test
-    void durations()
+    void optionsArePicocliWithTheSharedDurations()
     {
-        assertEquals(Duration.ofMillis(250), DemoMain.duration("--x", "250ms"));
-        assertEquals(Duration.ofSeconds(5), DemoMain.duration("--x", "5s"));
-        assertEquals(Duration.ofMinutes(2), DemoMain.duration("--x", "2m"));
+        final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+        final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
+             PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8))
+        {
+            assertEquals(0, DemoMain.run(new String[]{ "--help" }, out, err));
+            // The old hand-written grammar took a sign and any case; the shared one takes neither.
+            assertEquals(2, DemoMain.run(new String[]{ "--lease-timeout", "-1s" }, out, err));
+            assertEquals(2, DemoMain.run(new String[]{ "--lease-timeout", "2S" }, out, err));
+            assertEquals(2, DemoMain.run(new String[]{ "--messages" }, out, err));
+        }
+        final String help = outBytes.toString(StandardCharsets.UTF_8);
+        for (final String option : new String[]{ "--messages", "--kill-after", "--window", "--rate", "--lease-timeout",
+            "--verbose" })
+        {
+            assertTrue(help.contains(option), () -> option + " in\n" + help);
+        }
+        final String[] errors = errBytes.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(3, errors.length, () -> String.join("\n", errors));
+        assertTrue(errors[0].startsWith("ipcq demo: ") && errors[0].contains("'-1s' is not a duration"), errors[0]);
+        assertTrue(errors[1].contains("'2S' is not a duration"), errors[1]);
+        assertTrue(errors[2].startsWith("ipcq demo: ") && errors[2].contains("--messages"), errors[2]);
     }
 
     /**

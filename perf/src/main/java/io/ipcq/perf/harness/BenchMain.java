@@ -1,6 +1,7 @@
 package io.ipcq.perf.harness;
 
 import org.HdrHistogram.Histogram;
+import org.agrona.IoUtil;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -459,7 +460,7 @@ public final class BenchMain
                 }
             }
         }
-        Files2.deleteRecursively(options.runDir);
+        IoUtil.delete(options.runDir.toFile(), true);
     }
 
     // ---- scenarios and rounds ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.IoUtil;
 
 import java.nio.file.Path;
 import java.util.concurrent.locks.LockSupport;
@@ -123,7 +124,7 @@ final class ChronicleChannel implements Channel
             queue = null;
             if (writerSide)
             {
-                Files2.deleteRecursively(queueDir);
+                IoUtil.delete(queueDir.toFile(), true);
             }
         }
     }

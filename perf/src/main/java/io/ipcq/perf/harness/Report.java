@@ -1,8 +1,16 @@
 package io.ipcq.perf.harness;
 
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +25,12 @@ import java.util.Locale;
 final class Report
 {
     static final String[] METRICS = { "msgsPerSec", "p50Ns", "p99Ns", "p999Ns" };
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Two-space indent, arrays one element a line, {@code "key": value}. */
+    private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter()
+        .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+        .withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
 
     /** One ratio ipcq / peer over the rounds both ran. */
     record Ratio(Scenario scenario, SystemKind peer, String metric, double[] values)
@@ -244,39 +258,36 @@ final class Report
 
     // ---- JSON ---------------------------------------------------------------------------------------------------
 
-    private String json()
+    private String json() throws IOException
     {
-        final Json json = new Json();
-        json.open();
-        json.field("generatedBy", "scripts/bench (io.ipcq.perf.harness.BenchMain)");
-        json.field("mode", environment.mode);
-        json.field("date", environment.date);
-        json.field("jdk", environment.jdk);
-        json.field("os", environment.os);
-        json.field("cpu", environment.cpu);
-        json.field("cpus", environment.cpus);
-        json.field("pinned", environment.pinned);
-        json.field("pinning", environment.pinning);
-        json.field("loadAverageAtStart", environment.loadAtStart);
-        json.field("loadAverageAtEnd", environment.loadAtEnd);
-        json.field("durationSeconds", Math.round(environment.seconds));
-        json.field("nanoTimeCostNs", environment.nanoTimeCostNs);
-        json.key("settings").open();
-        json.field("rounds", options.rounds);
-        json.field("warmupMs", options.warmupMs);
-        json.field("warmupRule", "rounds of warmupMs until the JIT compiled < " + options.quietJitMs +
+        final ObjectNode json = JSON.createObjectNode();
+        put(json, "generatedBy", "scripts/bench (io.ipcq.perf.harness.BenchMain)");
+        put(json, "mode", environment.mode);
+        put(json, "date", environment.date);
+        put(json, "jdk", environment.jdk);
+        put(json, "os", environment.os);
+        put(json, "cpu", environment.cpu);
+        put(json, "cpus", environment.cpus);
+        put(json, "pinned", environment.pinned);
+        put(json, "pinning", environment.pinning);
+        put(json, "loadAverageAtStart", environment.loadAtStart);
+        put(json, "loadAverageAtEnd", environment.loadAtEnd);
+        put(json, "durationSeconds", Math.round(environment.seconds));
+        put(json, "nanoTimeCostNs", environment.nanoTimeCostNs);
+        final ObjectNode settings = json.putObject("settings");
+        put(settings, "rounds", options.rounds);
+        put(settings, "warmupMs", options.warmupMs);
+        put(settings, "warmupRule", "rounds of warmupMs until the JIT compiled < " + options.quietJitMs +
             " ms in one (min 2, max " + options.maxWarmupRounds + ")");
-        json.field("settleMs", options.settleMs);
-        json.field("measureMs", options.measureMs);
-        json.field("pacedMeasureMs", options.pacedMeasureMs);
-        json.field("payloadBytes", Channel.MESSAGE_LENGTH);
-        json.field("interleaving", "round r runs every system once, order reversed every other round");
-        json.close();
-        json.key("clockOffsets").open();
-        environment.clockOffsets.forEach(json::field);
-        json.close();
+        put(settings, "settleMs", options.settleMs);
+        put(settings, "measureMs", options.measureMs);
+        put(settings, "pacedMeasureMs", options.pacedMeasureMs);
+        put(settings, "payloadBytes", Channel.MESSAGE_LENGTH);
+        put(settings, "interleaving", "round r runs every system once, order reversed every other round");
+        final ObjectNode clockOffsets = json.putObject("clockOffsets");
+        environment.clockOffsets.forEach(clockOffsets::put);
 
-        json.key("rows").openArray();
+        final ArrayNode rowsJson = json.putArray("rows");
         for (final BenchMain.Row row : rows)
         {
             if (!row.hasData())
@@ -284,132 +295,150 @@ final class Report
                 continue;
             }
             final Histogram h = row.histogram;
-            json.open();
-            json.field("system", row.system.id);
-            json.field("scenario", row.scenario.id);
-            json.field("msgsPerSec", Math.round(row.msgsPerSec()));
-            json.field("p50Ns", h.getValueAtPercentile(50));
-            json.field("p99Ns", h.getValueAtPercentile(99));
-            json.field("p999Ns", h.getValueAtPercentile(99.9));
-            json.field("maxNs", h.getMaxValue());
-            json.field("samples", h.getTotalCount());
-            json.field("rounds", row.rounds.size());
-            json.field("warmupRounds", warmups.getOrDefault(row.system.id + "/" + row.scenario.id, 0));
-            json.field("latency", latencyMeaning(row.scenario));
-            json.field("pinning", row.pinning);
-            json.key("perRound").openArray();
+            final ObjectNode rowJson = rowsJson.addObject();
+            put(rowJson, "system", row.system.id);
+            put(rowJson, "scenario", row.scenario.id);
+            put(rowJson, "msgsPerSec", Math.round(row.msgsPerSec()));
+            put(rowJson, "p50Ns", h.getValueAtPercentile(50));
+            put(rowJson, "p99Ns", h.getValueAtPercentile(99));
+            put(rowJson, "p999Ns", h.getValueAtPercentile(99.9));
+            put(rowJson, "maxNs", h.getMaxValue());
+            put(rowJson, "samples", h.getTotalCount());
+            put(rowJson, "rounds", row.rounds.size());
+            put(rowJson, "warmupRounds", warmups.getOrDefault(row.system.id + "/" + row.scenario.id, 0));
+            put(rowJson, "latency", latencyMeaning(row.scenario));
+            put(rowJson, "pinning", row.pinning);
+            final ArrayNode perRound = rowJson.putArray("perRound");
             for (final RoundResult round : row.rounds)
             {
-                json.open();
-                json.field("round", round.round());
-                json.field("msgsPerSec", Math.round(round.msgsPerSec()));
-                json.field("p50Ns", (long)round.metric("p50Ns"));
-                json.field("p99Ns", (long)round.metric("p99Ns"));
-                json.field("p999Ns", (long)round.metric("p999Ns"));
-                json.field("maxNs", (long)round.metric("maxNs"));
+                final ObjectNode roundJson = perRound.addObject();
+                put(roundJson, "round", round.round());
+                put(roundJson, "msgsPerSec", Math.round(round.msgsPerSec()));
+                put(roundJson, "p50Ns", (long)round.metric("p50Ns"));
+                put(roundJson, "p99Ns", (long)round.metric("p99Ns"));
+                put(roundJson, "p999Ns", (long)round.metric("p999Ns"));
+                put(roundJson, "maxNs", (long)round.metric("maxNs"));
                 if (row.scenario.isPaced())
                 {
-                    json.field("fullAnswers", round.fullAnswers());
-                    json.field("rejected", round.rejected());
-                    json.field("depthMax", round.depthMax());
-                    json.field("depthGrowth", round.depthGrowth());
-                    json.key("depth").openArray();
+                    put(roundJson, "fullAnswers", round.fullAnswers());
+                    put(roundJson, "rejected", round.rejected());
+                    put(roundJson, "depthMax", round.depthMax());
+                    put(roundJson, "depthGrowth", round.depthGrowth());
+                    final ArrayNode depth = roundJson.putArray("depth");
                     for (int i = 0; i < round.depth().length; i++)
                     {
-                        json.rawElement("[" + round.depthMs()[i] + "," + round.depth()[i] + "]");
+                        depth.addArray().add(round.depthMs()[i]).add(round.depth()[i]);
                     }
-                    json.closeArray();
                 }
-                json.close();
             }
-            json.closeArray();
             if (row.scenario.isPaced())
             {
-                json.field("offeredMsgsPerSec", row.scenario.pacedRate);
-                json.field("capacity", row.scenario.capacity);
-                json.field("fullAnswers", row.rounds.stream().mapToLong(RoundResult::fullAnswers).sum());
-                json.field("rejected", row.rounds.stream().mapToLong(RoundResult::rejected).sum());
-                json.field("depthMax", row.rounds.stream().mapToLong(RoundResult::depthMax).max().orElse(0));
-                json.field("depthGrowthMedian",
+                put(rowJson, "offeredMsgsPerSec", row.scenario.pacedRate);
+                put(rowJson, "capacity", row.scenario.capacity);
+                put(rowJson, "fullAnswers", row.rounds.stream().mapToLong(RoundResult::fullAnswers).sum());
+                put(rowJson, "rejected", row.rounds.stream().mapToLong(RoundResult::rejected).sum());
+                put(rowJson, "depthMax", row.rounds.stream().mapToLong(RoundResult::depthMax).max().orElse(0));
+                put(rowJson, "depthGrowthMedian",
                     median(row.rounds.stream().mapToDouble(RoundResult::depthGrowth).toArray()));
-                json.field("fromSentP50Ns", row.fromSent.getValueAtPercentile(50));
-                json.field("fromSentP99Ns", row.fromSent.getValueAtPercentile(99));
-                json.field("fromSentP999Ns", row.fromSent.getValueAtPercentile(99.9));
+                put(rowJson, "fromSentP50Ns", row.fromSent.getValueAtPercentile(50));
+                put(rowJson, "fromSentP99Ns", row.fromSent.getValueAtPercentile(99));
+                put(rowJson, "fromSentP999Ns", row.fromSent.getValueAtPercentile(99.9));
             }
-            json.close();
         }
-        json.closeArray();
 
-        json.key("notRun").openArray();
+        final ArrayNode notRun = json.putArray("notRun");
         for (final BenchMain.Row row : rows)
         {
             if (row.hasData())
             {
                 continue;
             }
-            json.open();
-            json.field("system", row.system.id);
-            json.field("scenario", row.scenario.id);
-            json.field("reason", row.skipped != null ? row.skipped :
+            final ObjectNode skipped = notRun.addObject();
+            put(skipped, "system", row.system.id);
+            put(skipped, "scenario", row.scenario.id);
+            put(skipped, "reason", row.skipped != null ? row.skipped :
                 "failed: " + (row.failure == null ? "no data" : row.failure));
-            json.close();
         }
-        json.closeArray();
 
-        json.key("ratios").openArray();
+        final ArrayNode ratiosJson = json.putArray("ratios");
         for (final Ratio ratio : ratios)
         {
-            json.open();
-            json.field("scenario", ratio.scenario().id);
-            json.field("numerator", "ipcq");
-            json.field("denominator", ratio.peer().id);
-            json.field("metric", ratio.metric());
-            json.field("median", ratio.median());
-            json.field("p25", ratio.quantile(0.25));
-            json.field("p75", ratio.quantile(0.75));
-            json.field("min", ratio.min());
-            json.field("max", ratio.max());
-            json.field("rounds", ratio.values().length);
-            json.close();
+            final ObjectNode ratioJson = ratiosJson.addObject();
+            put(ratioJson, "scenario", ratio.scenario().id);
+            put(ratioJson, "numerator", "ipcq");
+            put(ratioJson, "denominator", ratio.peer().id);
+            put(ratioJson, "metric", ratio.metric());
+            put(ratioJson, "median", ratio.median());
+            put(ratioJson, "p25", ratio.quantile(0.25));
+            put(ratioJson, "p75", ratio.quantile(0.75));
+            put(ratioJson, "min", ratio.min());
+            put(ratioJson, "max", ratio.max());
+            put(ratioJson, "rounds", ratio.values().length);
         }
-        json.closeArray();
 
-        json.key("goals").openArray();
+        final ArrayNode goalsJson = json.putArray("goals");
         for (final Goal goal : goals)
         {
-            json.open();
-            json.field("goal", goal.name());
-            json.field("measured", goal.measured());
-            json.field("target", goal.target());
-            json.field("met", goal.met());
-            json.field("margin", goal.margin());
-            json.close();
+            final ObjectNode goalJson = goalsJson.addObject();
+            put(goalJson, "goal", goal.name());
+            put(goalJson, "measured", goal.measured());
+            put(goalJson, "target", goal.target());
+            put(goalJson, "met", goal.met());
+            put(goalJson, "margin", goal.margin());
         }
-        json.closeArray();
 
-        json.key("jmh").openArray();
+        final ArrayNode jmhJson = json.putArray("jmh");
         for (final JmhRunner.Result result : jmh)
         {
-            json.open();
-            json.field("benchmark", result.benchmark());
-            json.field("nsPerOp", result.nsPerOp());
-            json.field("error", result.error());
-            json.field("allocBytesPerOp", result.allocBytesPerOp());
-            json.close();
+            final ObjectNode resultJson = jmhJson.addObject();
+            put(resultJson, "benchmark", result.benchmark());
+            put(resultJson, "nsPerOp", result.nsPerOp());
+            put(resultJson, "error", result.error());
+            put(resultJson, "allocBytesPerOp", result.allocBytesPerOp());
         }
-        json.closeArray();
         if (jmhFailure != null)
         {
-            json.field("jmhFailure", jmhFailure);
+            put(json, "jmhFailure", jmhFailure);
         }
-        json.key("notes").openArray();
-        for (final String note : notes)
+        final ArrayNode notesJson = json.putArray("notes");
+        notes.forEach(notesJson::add);
+        return JSON.writer(PRETTY).writeValueAsString(json) + "\n";
+    }
+
+    /**
+     * One field: strings, whole numbers and booleans as they are; a double rounded to 4 decimals, or null when it
+     * is not finite (JSON has no NaN); null as null.
+     */
+    private static void put(final ObjectNode node, final String key, final Object value)
+    {
+        if (value == null)
         {
-            json.element(note);
+            node.putNull(key);
         }
-        json.closeArray();
-        json.close();
-        return json.toString();
+        else if (value instanceof Boolean b)
+        {
+            node.put(key, b);
+        }
+        else if (value instanceof Integer || value instanceof Long)
+        {
+            node.put(key, ((Number)value).longValue());
+        }
+        else if (value instanceof Double || value instanceof Float)
+        {
+            final double d = ((Number)value).doubleValue();
+            if (Double.isFinite(d))
+            {
+                node.put(key, BigDecimal.valueOf(d).setScale(4, RoundingMode.HALF_EVEN));
+            }
+            else
+            {
+                node.putNull(key);
+            }
+        }
+        else
+        {
+            node.put(key, value.toString());
+        }
     }
 
     static String latencyMeaning(final Scenario scenario)

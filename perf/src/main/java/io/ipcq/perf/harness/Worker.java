@@ -1,6 +1,7 @@
 package io.ipcq.perf.harness;
 
 import org.HdrHistogram.Histogram;
+import org.agrona.IoUtil;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -113,7 +114,7 @@ public final class Worker
             }
         }
         // The coordinator is gone: nobody else will clean up.
-        Files2.deleteRecursively(runDir);
+        IoUtil.delete(runDir.toFile(), true);
         Runtime.getRuntime().halt(3);
     }
 

@@ -1,4 +1,4 @@
-package io.ipcq.tools.cli;
+package io.ipcq.tools.common;
 
 import picocli.CommandLine;
 
@@ -7,16 +7,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Durations as the command takes them: a whole number followed by {@code ms}, {@code s} or {@code m}
- * ({@code 250ms}, {@code 5s}, {@code 2m}). Nothing else is accepted, so a typo never becomes a surprising wait.
+ * The one duration grammar of every command ({@code ipcq}, {@code scripts/demo}, {@code scripts/chaos}): a whole
+ * number followed by {@code ms}, {@code s} or {@code m} ({@code 250ms}, {@code 5s}, {@code 2m}; an hour is
+ * {@code 60m}). Nothing else is accepted (no sign, no fraction, no space, no other unit, lower case only), so a typo
+ * never becomes a surprising wait. Use it as a picocli converter: {@code @Option(converter = Durations.class)}.
  */
-final class Durations implements CommandLine.ITypeConverter<Duration>
+public final class Durations implements CommandLine.ITypeConverter<Duration>
 {
     private static final Pattern FORM = Pattern.compile("([0-9]{1,12})(ms|s|m)");
-    /** About 31 years: far beyond any sensible wait, far below any overflow. */
+    /** 2^40 ms, about 34 years: far beyond any sensible wait, far below any overflow. */
     private static final long MAX_MS = 1L << 40;
 
-    static Duration parse(final String text)
+    /**
+     * @param text a duration such as {@code 250ms}.
+     * @return the duration.
+     * @throws IllegalArgumentException if the text is not of the form, or longer than 2^40 ms (about 34 years).
+     */
+    public static Duration parse(final String text)
     {
         final Matcher matcher = FORM.matcher(text);
         if (!matcher.matches())
@@ -49,12 +56,16 @@ final class Durations implements CommandLine.ITypeConverter<Duration>
      * @param text an argument.
      * @return true if it has the form of a duration (a number and a unit), valid or not in range.
      */
-    static boolean looksLikeDuration(final String text)
+    public static boolean looksLikeDuration(final String text)
     {
         return text != null && text.matches("[0-9]+(ms|s|m)");
     }
 
-    static String format(final Duration duration)
+    /**
+     * @param duration a duration.
+     * @return it in the largest unit that states it exactly: {@code 2m}, {@code 5s}, {@code 250ms}.
+     */
+    public static String format(final Duration duration)
     {
         final long ms = duration.toMillis();
         if (ms % 60_000 == 0 && ms != 0)
@@ -68,6 +79,11 @@ final class Durations implements CommandLine.ITypeConverter<Duration>
         return ms + "ms";
     }
 
+    /**
+     * @param value an option's value.
+     * @return the duration.
+     * @throws CommandLine.TypeConversionException if it is not one: picocli reports it as a usage error.
+     */
     @Override
     public Duration convert(final String value)
     {
