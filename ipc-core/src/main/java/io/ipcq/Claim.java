@@ -25,7 +25,21 @@ public final class Claim
         this.position = position;
         this.length = length;
         payload.wrap(ring.buffer(), ring.slotOffset(position) + SlotDescriptor.PAYLOAD_OFFSET, length);
+        // The slot may hold an earlier message's origin id: a claim starts with none.
+        ring.buffer().putLong(ring.slotOffset(position) + SlotDescriptor.ORIGIN_ID_OFFSET, 0);
         active = true;
+    }
+
+    /**
+     * Sets the id the message had in the queue it came from through a bridge (docs/bridge.md); 0, the default
+     * of every claim, for none. Published by {@link #commit()} with the payload.
+     *
+     * @param originId the id where it came from.
+     */
+    public void originId(final long originId)
+    {
+        checkActive();
+        ring.buffer().putLong(ring.slotOffset(position) + SlotDescriptor.ORIGIN_ID_OFFSET, originId);
     }
 
     /**

@@ -57,7 +57,24 @@ public final class Producer extends AttachedHandle
      */
     public SendResult trySend(final int lane, final DirectBuffer source, final int offset, final int length)
     {
-        final SendResult result = offer(lane, source, offset, length);
+        return trySend(lane, source, offset, length, 0);
+    }
+
+    /**
+     * Copies a message into a lane if there is room, with the id it had in the queue it came from (a bridge's
+     * send: docs/bridge.md); consumers read it as {@link Lease#originId()}.
+     *
+     * @param lane     priority lane; higher lanes are served first.
+     * @param source   bytes to send.
+     * @param offset   where they start.
+     * @param length   how many, at most the queue's max payload length.
+     * @param originId the message's id where it came from; 0 for none.
+     * @return OK, FULL or SEALED.
+     */
+    public SendResult trySend(
+        final int lane, final DirectBuffer source, final int offset, final int length, final long originId)
+    {
+        final SendResult result = offer(lane, source, offset, length, originId);
         if (result == SendResult.FULL)
         {
             ParticipantTable.increment(buffer, rowOffset, CounterIndex.REJECTED_FULL);
@@ -68,7 +85,8 @@ public final class Producer extends AttachedHandle
     /**
      * One attempt, counting SENT but not FULL: the caller decides whether FULL is its answer.
      */
-    private SendResult offer(final int lane, final DirectBuffer source, final int offset, final int length)
+    private SendResult offer(
+        final int lane, final DirectBuffer source, final int offset, final int length, final long originId)
     {
         checkOpen();
         final LaneRing ring = queue.lane(lane);
@@ -78,7 +96,10 @@ public final class Producer extends AttachedHandle
         {
             return position == LaneRing.FULL ? SendResult.FULL : SendResult.SEALED;
         }
-        buffer.putBytes(ring.slotOffset(position) + SlotDescriptor.PAYLOAD_OFFSET, source, offset, length);
+        final int slot = ring.slotOffset(position);
+        buffer.putBytes(slot + SlotDescriptor.PAYLOAD_OFFSET, source, offset, length);
+        // Every send writes the word (0 if none): the slot may hold an earlier message's origin id.
+        buffer.putLong(slot + SlotDescriptor.ORIGIN_ID_OFFSET, originId);
         if (CrashPoint.ENABLED)
         {
             CrashPoint.SEND_AFTER_PAYLOAD_WRITE.reached();
@@ -116,7 +137,7 @@ public final class Producer extends AttachedHandle
         idleStrategy.reset();
         while (true)
         {
-            final SendResult result = offer(lane, source, offset, length);
+            final SendResult result = offer(lane, source, offset, length, 0);
             if (result != SendResult.FULL)
             {
                 return result;

@@ -810,6 +810,7 @@ public final class LaneRing
         final int targetSlot = deadLetters.slotOffset(target);
         final int length = Math.max(0, Math.min(buffer.getInt(slot + PAYLOAD_LENGTH_OFFSET), maxPayloadLength));
         buffer.putLong(targetSlot + MESSAGE_ID_OFFSET, buffer.getLong(slot + MESSAGE_ID_OFFSET));
+        buffer.putLong(targetSlot + ORIGIN_ID_OFFSET, buffer.getLong(slot + ORIGIN_ID_OFFSET));
         // The dead letter keeps its history: deliveries so far, counting up again from there when it is read.
         buffer.putInt(targetSlot + DELIVERY_COUNT_OFFSET, buffer.getInt(slot + DELIVERY_COUNT_OFFSET));
         buffer.putBytes(targetSlot + PAYLOAD_OFFSET, buffer, slot + PAYLOAD_OFFSET, length);
