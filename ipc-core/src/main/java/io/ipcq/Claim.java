@@ -31,15 +31,15 @@ public final class Claim
     }
 
     /**
-     * Sets the id the message had in the queue it came from through a bridge (docs/bridge.md); 0, the default
-     * of every claim, for none. Published by {@link #commit()} with the payload.
+     * Sets the id the message had in the queue it came from through a bridge (docs/bridge.md); a claim starts with
+     * none ({@link SlotDescriptor#NO_ORIGIN}). Published by {@link #commit()} with the payload.
      *
      * @param originId the id where it came from.
      */
     public void originId(final long originId)
     {
         checkActive();
-        ring.buffer().putLong(ring.slotOffset(position) + SlotDescriptor.ORIGIN_ID_OFFSET, originId);
+        ring.buffer().putLong(ring.slotOffset(position) + SlotDescriptor.ORIGIN_ID_OFFSET, originId + 1);
     }
 
     /**

@@ -57,7 +57,7 @@ public final class Producer extends AttachedHandle
      */
     public SendResult trySend(final int lane, final DirectBuffer source, final int offset, final int length)
     {
-        return trySend(lane, source, offset, length, 0);
+        return trySend(lane, source, offset, length, SlotDescriptor.NO_ORIGIN);
     }
 
     /**
@@ -68,7 +68,7 @@ public final class Producer extends AttachedHandle
      * @param source   bytes to send.
      * @param offset   where they start.
      * @param length   how many, at most the queue's max payload length.
-     * @param originId the message's id where it came from; 0 for none.
+     * @param originId the message's id where it came from; {@link SlotDescriptor#NO_ORIGIN} for none.
      * @return OK, FULL or SEALED.
      */
     public SendResult trySend(
@@ -99,7 +99,7 @@ public final class Producer extends AttachedHandle
         final int slot = ring.slotOffset(position);
         buffer.putBytes(slot + SlotDescriptor.PAYLOAD_OFFSET, source, offset, length);
         // Every send writes the word (0 if none): the slot may hold an earlier message's origin id.
-        buffer.putLong(slot + SlotDescriptor.ORIGIN_ID_OFFSET, originId);
+        buffer.putLong(slot + SlotDescriptor.ORIGIN_ID_OFFSET, originId + 1);
         if (CrashPoint.ENABLED)
         {
             CrashPoint.SEND_AFTER_PAYLOAD_WRITE.reached();
@@ -137,7 +137,7 @@ public final class Producer extends AttachedHandle
         idleStrategy.reset();
         while (true)
         {
-            final SendResult result = offer(lane, source, offset, length, 0);
+            final SendResult result = offer(lane, source, offset, length, SlotDescriptor.NO_ORIGIN);
             if (result != SendResult.FULL)
             {
                 return result;

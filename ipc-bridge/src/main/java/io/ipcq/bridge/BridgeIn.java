@@ -4,6 +4,7 @@ import io.ipcq.BridgeCounters;
 import io.ipcq.IpcQueue;
 import io.ipcq.Producer;
 import io.ipcq.SendResult;
+import io.ipcq.layout.SlotDescriptor;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
@@ -221,7 +222,8 @@ public final class BridgeIn implements AutoCloseable
                     " takes at most " + queue.maxPayloadLength() + " (left in the stream)");
             }
             final long originId = message.hasHeaders() ?
-                MessageIdentity.parseOriginId(message.getHeaders().getFirst(MessageIdentity.ORIGIN_ID)) : 0;
+                MessageIdentity.parseOriginId(message.getHeaders().getFirst(MessageIdentity.ORIGIN_ID)) :
+                SlotDescriptor.NO_ORIGIN;
             if (length > 0)
             {
                 payload.wrap(data);
@@ -272,6 +274,14 @@ public final class BridgeIn implements AutoCloseable
     /**
      * Detaches the producer and unsubscribes (the durable consumers stay on the server, with what they hold).
      */
+    /**
+     * @return the bridge words of this bridge's participant row (what {@code ipcq inspect} shows).
+     */
+    public BridgeCounters counters()
+    {
+        return counters;
+    }
+
     @Override
     public void close()
     {

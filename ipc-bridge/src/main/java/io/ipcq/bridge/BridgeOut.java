@@ -283,6 +283,14 @@ public final class BridgeOut implements AutoCloseable
     /**
      * Detaches the consumer. Leases still unconfirmed are released by it: call after {@link #run} has drained.
      */
+    /**
+     * @return the bridge words of this bridge's participant row (what {@code ipcq inspect} shows).
+     */
+    public BridgeCounters counters()
+    {
+        return counters;
+    }
+
     @Override
     public void close()
     {

@@ -1,6 +1,7 @@
 package io.ipcq.bridge;
 
 import io.ipcq.IpcQueue;
+import io.ipcq.layout.SlotDescriptor;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -48,13 +49,13 @@ public final class MessageIdentity
 
     /**
      * @param header the {@link #ORIGIN_ID} header's value, or null.
-     * @return the id, 0 if absent or not a number (a message published by another client).
+     * @return the id, {@link SlotDescriptor#NO_ORIGIN} if absent or not a number (published by another client).
      */
     public static long parseOriginId(final String header)
     {
         if (header == null)
         {
-            return 0;
+            return SlotDescriptor.NO_ORIGIN;
         }
         try
         {
@@ -62,7 +63,7 @@ public final class MessageIdentity
         }
         catch (final NumberFormatException ex)
         {
-            return 0;
+            return SlotDescriptor.NO_ORIGIN;
         }
     }
 
