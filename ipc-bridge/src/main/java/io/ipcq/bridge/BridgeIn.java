@@ -34,6 +34,7 @@ public final class BridgeIn implements AutoCloseable
     /** Higher lanes are asked with this wait; the lowest, once every higher one was empty, with {@link #IDLE_WAIT}. */
     private static final Duration POLL_WAIT = Duration.ofMillis(1);
     private static final Duration IDLE_WAIT = Duration.ofMillis(50);
+    private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(2);
 
     private final IpcQueue queue;
     private final BridgeSettings settings;
@@ -186,11 +187,37 @@ public final class BridgeIn implements AutoCloseable
             if (!waiting.isEmpty())
             {
                 higherHadMessages = true;
-                work += commit(lane, waiting);
+                final int committed = commit(lane, waiting);
+                if (committed > 0)
+                {
+                    flushAcks();
+                }
+                work += committed;
             }
         }
         counters.inFlight(heldCount);
         return work;
+    }
+
+    /**
+     * One round trip per batch (not per message): once the server has answered, it has read every ack sent before, so
+     * a crash re-commits at most the batch being committed (row I2 of docs/bridge.md). Acks still in the client's
+     * buffer when the process dies are lost with it; their messages come back after the ack wait, as duplicates.
+     */
+    private void flushAcks()
+    {
+        try
+        {
+            link.connection().flush(FLUSH_TIMEOUT);
+        }
+        catch (final java.util.concurrent.TimeoutException | RuntimeException ex)
+        {
+            // Disconnected: the acks wait in jnats' reconnect buffer; at worst their messages come back as duplicates.
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private List<Message> pull(final int lane, final Duration wait)
