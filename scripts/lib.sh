@@ -66,8 +66,9 @@ ipcq_mvn() {
 # any source is newer than the jar.
 ipcq_tools_stale() {
     local jar="$1"
-    [ ! -f "$jar" ] || [ -n "$(find "$IPCQ_ROOT/ipc-core/src/main" "$IPCQ_ROOT/ipc-tools/src/main" \
-        "$IPCQ_ROOT/pom.xml" "$IPCQ_ROOT/ipc-core/pom.xml" "$IPCQ_ROOT/ipc-tools/pom.xml" \
+    [ ! -f "$jar" ] || [ -n "$(find "$IPCQ_ROOT/ipc-core/src/main" "$IPCQ_ROOT/ipc-bridge/src/main" \
+        "$IPCQ_ROOT/ipc-tools/src/main" "$IPCQ_ROOT/pom.xml" "$IPCQ_ROOT/ipc-core/pom.xml" \
+        "$IPCQ_ROOT/ipc-bridge/pom.xml" "$IPCQ_ROOT/ipc-tools/pom.xml" \
         -newer "$jar" -type f 2>/dev/null | head -1)" ]
 }
 

@@ -62,7 +62,7 @@ public final class BridgeIn implements AutoCloseable
         this.queue = queue;
         this.link = link;
         this.settings = link.settings();
-        link.ensureStream(queue);
+        link.ensureStream(queue, false);
         this.subscriptions = new JetStreamSubscription[queue.lanes()];
         this.held = new ArrayDeque[queue.lanes()];
         for (int lane = 0; lane < subscriptions.length; lane++)
@@ -89,7 +89,7 @@ public final class BridgeIn implements AutoCloseable
         final String stream = settings.stream();
         final String name = consumerName(settings, lane);
         final String subject = settings.subject(lane);
-        final String where = "consumer " + name + " of stream " + stream + " on " + settings.natsUrl();
+        final String where = "consumer " + name + " of stream " + stream + " on " + settings.printableUrl();
         try
         {
             ConsumerInfo info;

@@ -31,8 +31,8 @@ public final class BridgeOut implements AutoCloseable
     /** How long to wait before publishing again after a failed publish, at first and at most. */
     private static final long FIRST_RETRY_NS = 2_000_000L;
     private static final long MAX_RETRY_NS = 500_000_000L;
-    /** On stop: how long to wait for the answers to publishes already made, so their leases are acked. */
-    private static final long DRAIN_NS = 10_000_000_000L;
+    /** On stop: how long to wait for the answers to publishes already made, so their leases are acked (within the CLI's 2 s grace after SIGTERM). */
+    private static final long DRAIN_NS = 1_500_000_000L;
 
     private final IpcQueue queue;
     private final BridgeSettings settings;
@@ -60,7 +60,7 @@ public final class BridgeOut implements AutoCloseable
         this.queue = queue;
         this.settings = link.settings();
         this.jetStream = link.jetStream();
-        link.ensureStream(queue);
+        link.ensureStream(queue, true);
         this.queueIdentity = MessageIdentity.queueIdentity(queue);
         this.subjects = new String[queue.lanes()];
         for (int lane = 0; lane < subjects.length; lane++)

@@ -82,6 +82,14 @@ public record BridgeSettings(
     }
 
     /**
+     * @return the server URL as messages print it: a password in it is masked.
+     */
+    public String printableUrl()
+    {
+        return natsUrl.replaceAll("(://[^:/@,]*):[^@/,]*@", "$1:***@");
+    }
+
+    /**
      * @param lane a lane.
      * @return its subject.
      */

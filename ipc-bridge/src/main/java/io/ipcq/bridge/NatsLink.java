@@ -97,7 +97,7 @@ public final class NatsLink implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            throw new BridgeException("bad NATS options (" + settings.natsUrl() + "): " + describe(ex), ex);
+            throw new BridgeException("bad NATS options (" + settings.printableUrl() + "): " + describe(ex), ex);
         }
         try
         {
@@ -105,28 +105,28 @@ public final class NatsLink implements AutoCloseable
         }
         catch (final AuthenticationException ex)
         {
-            throw new BridgeException("the NATS server at " + settings.natsUrl() + " refused the credentials: " +
+            throw new BridgeException("the NATS server at " + settings.printableUrl() + " refused the credentials: " +
                 describe(ex), ex);
         }
         catch (final IOException ex)
         {
             if (isAuthFailure(ex))
             {
-                throw new BridgeException("the NATS server at " + settings.natsUrl() + " refused the credentials: " +
+                throw new BridgeException("the NATS server at " + settings.printableUrl() + " refused the credentials: " +
                     describe(ex), ex);
             }
-            throw new BridgeException("cannot reach the NATS server at " + settings.natsUrl() + ": " + describe(ex),
+            throw new BridgeException("cannot reach the NATS server at " + settings.printableUrl() + ": " + describe(ex),
                 ex);
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
-            throw new BridgeException("interrupted while connecting to " + settings.natsUrl(), ex);
+            throw new BridgeException("interrupted while connecting to " + settings.printableUrl(), ex);
         }
         catch (final RuntimeException ex)
         {
             // jnats reads a credentials file at connect: a malformed one surfaces here.
-            throw new BridgeException("cannot connect to " + settings.natsUrl() + ": " + describe(ex), ex);
+            throw new BridgeException("cannot connect to " + settings.printableUrl() + ": " + describe(ex), ex);
         }
     }
 
@@ -147,11 +147,12 @@ public final class NatsLink implements AutoCloseable
     /**
      * The stream, checked against the queue; created with limits from the queue's geometry if missing and allowed.
      *
-     * @param queue the local queue (A for out, B for in).
+     * @param queue    the local queue (A for out, B for in).
+     * @param outbound true for bridge out: the stream must take this queue's messages whole, headers included.
      * @return the stream as the server describes it.
      * @throws BridgeException if it is missing (and not to be created), or cannot hold the queue's messages.
      */
-    public StreamConfiguration ensureStream(final IpcQueue queue)
+    public StreamConfiguration ensureStream(final IpcQueue queue, final boolean outbound)
     {
         final String stream = settings.stream();
         StreamInfo info;
@@ -163,23 +164,23 @@ public final class NatsLink implements AutoCloseable
         {
             if (ex.getApiErrorCode() != STREAM_NOT_FOUND)
             {
-                throw new BridgeException("JetStream at " + settings.natsUrl() + " refused to describe stream " +
+                throw new BridgeException("JetStream at " + settings.printableUrl() + " refused to describe stream " +
                     stream + ": " + ex.getErrorDescription(), ex);
             }
             if (!settings.createStream())
             {
-                throw new BridgeException("stream " + stream + " does not exist on " + settings.natsUrl() +
+                throw new BridgeException("stream " + stream + " does not exist on " + settings.printableUrl() +
                     " (pass --create-stream to create it)", ex);
             }
             info = create(queue);
         }
         catch (final IOException ex)
         {
-            throw new BridgeException("JetStream does not answer at " + settings.natsUrl() + " (is the server " +
+            throw new BridgeException("JetStream does not answer at " + settings.printableUrl() + " (is the server " +
                 "started with -js?): " + describe(ex), ex);
         }
         final StreamConfiguration config = info.getConfiguration();
-        check(config, queue);
+        check(config, queue, outbound);
         return config;
     }
 
@@ -205,12 +206,12 @@ public final class NatsLink implements AutoCloseable
         }
         catch (final JetStreamApiException ex)
         {
-            throw new BridgeException("cannot create stream " + settings.stream() + " on " + settings.natsUrl() +
+            throw new BridgeException("cannot create stream " + settings.stream() + " on " + settings.printableUrl() +
                 ": " + ex.getErrorDescription(), ex);
         }
         catch (final IOException ex)
         {
-            throw new BridgeException("cannot create stream " + settings.stream() + " on " + settings.natsUrl() +
+            throw new BridgeException("cannot create stream " + settings.stream() + " on " + settings.printableUrl() +
                 ": " + describe(ex), ex);
         }
     }
@@ -223,10 +224,10 @@ public final class NatsLink implements AutoCloseable
         return queue.maxPayloadLength() + HEADER_OVERHEAD + 2L * MessageIdentity.queueIdentity(queue).length();
     }
 
-    private void check(final StreamConfiguration config, final IpcQueue queue)
+    private void check(final StreamConfiguration config, final IpcQueue queue, final boolean outbound)
     {
         final String stream = settings.stream();
-        final String where = "stream " + stream + " on " + settings.natsUrl();
+        final String where = "stream " + stream + " on " + settings.printableUrl();
         for (int lane = 0; lane < queue.lanes(); lane++)
         {
             if (!Subjects.anyMatches(config.getSubjects(), settings.subject(lane)))
@@ -235,26 +236,31 @@ public final class NatsLink implements AutoCloseable
                     lane + "): its subjects are " + config.getSubjects());
             }
         }
-        final long needed = maxMessageSize(queue);
-        if (config.getMaxMsgSize() >= 0 && config.getMaxMsgSize() < needed)
+        // In: what the stream holds was published by someone else; a payload too long for this queue is found when it
+        // arrives, and left in the stream (BridgeIn). Out: the stream must take this queue's messages whole.
+        if (outbound)
         {
-            throw new BridgeException(where + " takes messages of at most " + config.getMaxMsgSize() + " bytes: " +
-                queue.path() + " needs " + needed + " (max payload " + queue.maxPayloadLength() + " plus headers)");
-        }
-        if (config.getMaxBytes() >= 0 && config.getMaxBytes() < needed)
-        {
-            throw new BridgeException(where + " holds at most " + config.getMaxBytes() + " bytes: not one message of " +
-                queue.path() + " (" + needed + " bytes) fits");
-        }
-        if (config.getMaxMsgs() == 0)
-        {
-            throw new BridgeException(where + " holds no message (max messages 0)");
-        }
-        final long serverMax = connection.getServerInfo().getMaxPayload();
-        if (serverMax > 0 && serverMax < needed)
-        {
-            throw new BridgeException("the NATS server at " + settings.natsUrl() + " takes messages of at most " +
-                serverMax + " bytes (max_payload): " + queue.path() + " needs " + needed);
+            final long needed = maxMessageSize(queue);
+            if (config.getMaxMsgSize() >= 0 && config.getMaxMsgSize() < needed)
+            {
+                throw new BridgeException(where + " takes messages of at most " + config.getMaxMsgSize() + " bytes: " +
+                    queue.path() + " needs " + needed + " (max payload " + queue.maxPayloadLength() + " plus headers)");
+            }
+            if (config.getMaxBytes() >= 0 && config.getMaxBytes() < needed)
+            {
+                throw new BridgeException(where + " holds at most " + config.getMaxBytes() + " bytes: not one message of " +
+                    queue.path() + " (" + needed + " bytes) fits");
+            }
+            if (config.getMaxMsgs() == 0)
+            {
+                throw new BridgeException(where + " holds no message (max messages 0)");
+            }
+            final long serverMax = connection.getServerInfo().getMaxPayload();
+            if (serverMax > 0 && serverMax < needed)
+            {
+                throw new BridgeException("the NATS server at " + settings.printableUrl() + " takes messages of at most " +
+                    serverMax + " bytes (max_payload): " + queue.path() + " needs " + needed);
+            }
         }
         final boolean limited = config.getMaxMsgs() > 0 || config.getMaxBytes() > 0 ||
             config.getMaxMsgsPerSubject() > 0;
