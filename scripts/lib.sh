@@ -96,3 +96,21 @@ ipcq_tools_classpath() {
     done
     printf '%s\n' "$cp"
 }
+
+# nats-server (the bridge's tests run a real one: docs/bridge.md). Installs Debian's package when it is missing and
+# this is root (CI); otherwise says, in one line, how to get it.
+ipcq_ensure_nats_server() {
+    if command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ]; then
+        return 0
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "ipcq: installing nats-server (Debian package nats-server) for the bridge's tests..." >&2
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server; } >&2 || {
+            echo "ipcq: could not install nats-server with apt-get: install it (Debian/Ubuntu package nats-server)" >&2
+            return 1
+        }
+        return 0
+    fi
+    echo "ipcq: nats-server is missing: run 'sudo apt-get install nats-server' (or put a nats-server 2.9+ on PATH)" >&2
+    return 1
+}
