@@ -139,6 +139,12 @@ public final class LocalNatsServer implements AutoCloseable
     private synchronized void startProcess() throws IOException
     {
         Files.createDirectories(storeDir);
+        // Readiness is read from what this start logs, not from an earlier start's lines.
+        final int logFrom;
+        synchronized (log)
+        {
+            logFrom = log.length();
+        }
         final List<String> command = new ArrayList<>(List.of(binary.toString(), "-js", "-a", "127.0.0.1",
             "-p", Integer.toString(port), "-sd", storeDir.toString(), "--no_advertise"));
         command.addAll(extraArgs);
@@ -173,7 +179,7 @@ public final class LocalNatsServer implements AutoCloseable
                 throw new IOException("nats-server exited with status " + started.exitValue() + " at start: " +
                     log().strip().replace('\n', ' '));
             }
-            if (log().contains("Server is ready") && accepts())
+            if (log().indexOf("Server is ready", logFrom) >= 0 && accepts())
             {
                 return;
             }

@@ -25,6 +25,8 @@ public final class BridgeChild
             .pullBatch(Integer.parseInt(args[4]))
             .ackWait(Duration.ofMillis(Long.parseLong(args[5])))
             .createStream(true)
+            // The machine may be loaded (2 cores, several JVMs restarting): give the handshake time.
+            .connectTimeout(Duration.ofSeconds(30))
             .build();
         final Thread stdinWatch = new Thread(() ->
         {

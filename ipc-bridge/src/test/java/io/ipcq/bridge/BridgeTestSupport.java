@@ -293,7 +293,10 @@ final class BridgeTestSupport
      */
     static long streamMessages(final String url, final String stream) throws Exception
     {
-        try (Connection connection = Nats.connect(url))
+        // A generous connect timeout: on a loaded 2-core machine jnats' default 2 s can pass before the handshake.
+        final io.nats.client.Options options = new io.nats.client.Options.Builder().server(url)
+            .connectionTimeout(Duration.ofSeconds(20)).maxReconnects(-1).build();
+        try (Connection connection = Nats.connect(options))
         {
             final StreamInfo info = connection.jetStreamManagement().getStreamInfo(stream);
             return info.getStreamState().getMsgCount();

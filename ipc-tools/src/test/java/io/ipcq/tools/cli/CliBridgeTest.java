@@ -128,7 +128,8 @@ class CliBridgeTest
     @Test
     void aStreamThatCannotHoldOurMessagesIsOneLine() throws Exception
     {
-        try (Connection connection = Nats.connect(server.url()))
+        try (Connection connection = Nats.connect(new io.nats.client.Options.Builder().server(server.url())
+            .connectionTimeout(Duration.ofSeconds(20)).build()))
         {
             connection.jetStreamManagement().addStream(StreamConfiguration.builder().name("TINY")
                 .subjects("TINY.lane.*").storageType(StorageType.Memory).maxMsgSize(64).build());

@@ -64,7 +64,9 @@ final class JetStreamChannel implements Channel
             {
                 server = null;
             }
-            connection = Nats.connect(Files.readString(urlFile, StandardCharsets.UTF_8).strip());
+            connection = Nats.connect(new io.nats.client.Options.Builder()
+                .server(Files.readString(urlFile, StandardCharsets.UTF_8).strip())
+                .connectionTimeout(Duration.ofSeconds(20)).build());
             jetStream = connection.jetStream();
             if (create)
             {
