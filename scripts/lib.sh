@@ -86,6 +86,9 @@ ipcq_tools_classpath() {
                 echo "ipcq: build failed" >&2
                 return 1
             }
+            # The jar plugin leaves an up-to-date jar as it was: when only a module below changed (ipc-core,
+            # ipc-bridge), its time would stay older than that source and every launch would build again.
+            touch "$jar"
         fi
         flock -u 9
     fi
