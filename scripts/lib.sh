@@ -66,8 +66,9 @@ ipcq_mvn() {
 # any source is newer than the jar.
 ipcq_tools_stale() {
     local jar="$1"
-    [ ! -f "$jar" ] || [ -n "$(find "$IPCQ_ROOT/ipc-core/src/main" "$IPCQ_ROOT/ipc-tools/src/main" \
-        "$IPCQ_ROOT/pom.xml" "$IPCQ_ROOT/ipc-core/pom.xml" "$IPCQ_ROOT/ipc-tools/pom.xml" \
+    [ ! -f "$jar" ] || [ -n "$(find "$IPCQ_ROOT/ipc-core/src/main" "$IPCQ_ROOT/ipc-bridge/src/main" \
+        "$IPCQ_ROOT/ipc-tools/src/main" "$IPCQ_ROOT/pom.xml" "$IPCQ_ROOT/ipc-core/pom.xml" \
+        "$IPCQ_ROOT/ipc-bridge/pom.xml" "$IPCQ_ROOT/ipc-tools/pom.xml" \
         -newer "$jar" -type f 2>/dev/null | head -1)" ]
 }
 
@@ -85,6 +86,9 @@ ipcq_tools_classpath() {
                 echo "ipcq: build failed" >&2
                 return 1
             }
+            # The jar plugin leaves an up-to-date jar as it was: when only a module below changed (ipc-core,
+            # ipc-bridge), its time would stay older than that source and every launch would build again.
+            touch "$jar"
         fi
         flock -u 9
     fi
@@ -94,4 +98,22 @@ ipcq_tools_classpath() {
         cp="$cp:$dep"
     done
     printf '%s\n' "$cp"
+}
+
+# nats-server (the bridge's tests run a real one: docs/bridge.md). Installs Debian's package when it is missing and
+# this is root (CI); otherwise says, in one line, how to get it.
+ipcq_ensure_nats_server() {
+    if command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ]; then
+        return 0
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "ipcq: installing nats-server (Debian package nats-server) for the bridge's tests..." >&2
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server; } >&2 || {
+            echo "ipcq: could not install nats-server with apt-get: install it (Debian/Ubuntu package nats-server)" >&2
+            return 1
+        }
+        return 0
+    fi
+    echo "ipcq: nats-server is missing: run 'sudo apt-get install nats-server' (or put a nats-server 2.9+ on PATH)" >&2
+    return 1
 }

@@ -48,6 +48,15 @@ abstract class AttachedHandle implements AutoCloseable
         evicted = true;
     }
 
+    /**
+     * @return the bridge words of this handle's participant row (docs/bridge.md); meaningful for the handles of
+     * {@link IpcQueue#bridgeOutConsumer(int)} and {@link IpcQueue#bridgeInProducer()}.
+     */
+    public BridgeCounters bridgeCounters()
+    {
+        return new BridgeCounters(this);
+    }
+
     abstract String role();
 
     final void checkOpen()

@@ -4,6 +4,7 @@ import io.ipcq.layout.SlotDescriptor;
 import io.ipcq.ring.RingProducer;
 import net.openhft.chronicle.bytes.Bytes;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -27,9 +28,24 @@ public final class Claim
         this.ring = ring;
         this.position = position;
         this.length = length;
-        payload.wrap(
-            ring.ring().buffer(), ring.ring().slotOffset(position) + SlotDescriptor.PAYLOAD_OFFSET, length);
+        final AtomicBuffer slots = ring.ring().buffer();
+        final int slot = ring.ring().slotOffset(position);
+        payload.wrap(slots, slot + SlotDescriptor.PAYLOAD_OFFSET, length);
+        // The slot may hold an earlier message's origin id: a claim starts with none.
+        slots.putLong(slot + SlotDescriptor.ORIGIN_ID_OFFSET, 0);
         active = true;
+    }
+
+    /**
+     * Sets the id the message had in the queue it came from through a bridge (docs/bridge.md); a claim starts with
+     * none ({@link SlotDescriptor#NO_ORIGIN}). Published by {@link #commit()} with the payload.
+     *
+     * @param originId the id where it came from.
+     */
+    public void originId(final long originId)
+    {
+        checkActive();
+        ring.buffer().putLong(ring.slotOffset(position) + SlotDescriptor.ORIGIN_ID_OFFSET, originId + 1);
     }
 
     /**

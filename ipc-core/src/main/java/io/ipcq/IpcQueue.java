@@ -207,10 +207,26 @@ public final class IpcQueue implements AutoCloseable
     /**
      * @return a new producer handle, attached as a participant until closed. Use it from one thread at a time.
      */
-    public synchronized Producer producer()
+    public Producer producer()
+    {
+        return producer(ParticipantDescriptor.ROLE_PRODUCER);
+    }
+
+    /**
+     * A producer whose participant row says "bridge in" (role 6), for a bridge that sends messages from JetStream
+     * into this queue (docs/bridge.md); its {@link Producer#bridgeCounters()} are shown by {@code ipcq inspect}.
+     *
+     * @return a new producer handle, attached until closed.
+     */
+    public Producer bridgeInProducer()
+    {
+        return producer(ParticipantDescriptor.ROLE_BRIDGE_IN);
+    }
+
+    private synchronized Producer producer(final int role)
     {
         checkOpen();
-        final int row = participants.attach(ParticipantDescriptor.ROLE_PRODUCER, clock.nowEpochMs());
+        final int row = participants.attach(role, clock.nowEpochMs());
         return attached(new Producer(this, row));
     }
 
@@ -226,11 +242,28 @@ public final class IpcQueue implements AutoCloseable
      * @param maxHeldLeases how many leases this consumer may hold at once (its lease objects are made up front).
      * @return a new consumer handle, attached as a participant until closed. Use it from one thread at a time.
      */
-    public synchronized Consumer consumer(final int maxHeldLeases)
+    public Consumer consumer(final int maxHeldLeases)
+    {
+        return consumer(maxHeldLeases, ParticipantDescriptor.ROLE_CONSUMER);
+    }
+
+    /**
+     * A consumer whose participant row says "bridge out" (role 5), for a bridge that publishes this queue's
+     * messages to JetStream (docs/bridge.md); its {@link Consumer#bridgeCounters()} are shown by {@code ipcq inspect}.
+     *
+     * @param maxHeldLeases how many leases it may hold at once (the bridge's publish window).
+     * @return a new consumer handle, attached until closed.
+     */
+    public Consumer bridgeOutConsumer(final int maxHeldLeases)
+    {
+        return consumer(maxHeldLeases, ParticipantDescriptor.ROLE_BRIDGE_OUT);
+    }
+
+    private synchronized Consumer consumer(final int maxHeldLeases, final int role)
     {
         checkOpen();
         checkMaxHeldLeases(maxHeldLeases);
-        final int row = participants.attach(ParticipantDescriptor.ROLE_CONSUMER, clock.nowEpochMs());
+        final int row = participants.attach(role, clock.nowEpochMs());
         final RingConsumer[] servingOrder = new RingConsumer[lanes.length];
         for (int i = 0; i < lanes.length; i++)
         {
@@ -439,6 +472,15 @@ public final class IpcQueue implements AutoCloseable
     public Path path()
     {
         return file.path();
+    }
+
+    /**
+     * @return the queue's creation time (header word 64): with the host and the path, what names this queue among
+     * every queue ever made (a file made anew at the same path has another).
+     */
+    public long createdEpochMs()
+    {
+        return file.createdEpochMs();
     }
 
     /**

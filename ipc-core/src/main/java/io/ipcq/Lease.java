@@ -55,6 +55,15 @@ public final class Lease implements AutoCloseable
     }
 
     /**
+     * @return the id this message had in the queue it was bridged from (docs/bridge.md), or
+     * {@link io.ipcq.layout.SlotDescriptor#NO_ORIGIN} (-1) if it was sent here.
+     */
+    public long originId()
+    {
+        return slot.ring().buffer().getLong(slot.slotOffset() + io.ipcq.layout.SlotDescriptor.ORIGIN_ID_OFFSET) - 1;
+    }
+
+    /**
      * @return the lane the message was sent on (a dead letter keeps its original id, so its original lane).
      */
     public int lane()

@@ -57,7 +57,24 @@ public final class Producer extends AttachedHandle
      */
     public SendResult trySend(final int lane, final DirectBuffer source, final int offset, final int length)
     {
-        final SendResult result = offer(lane, source, offset, length);
+        return trySend(lane, source, offset, length, SlotDescriptor.NO_ORIGIN);
+    }
+
+    /**
+     * Copies a message into a lane if there is room, with the id it had in the queue it came from (a bridge's
+     * send: docs/bridge.md); consumers read it as {@link Lease#originId()}.
+     *
+     * @param lane     priority lane; higher lanes are served first.
+     * @param source   bytes to send.
+     * @param offset   where they start.
+     * @param length   how many, at most the queue's max payload length.
+     * @param originId the message's id where it came from; {@link SlotDescriptor#NO_ORIGIN} for none.
+     * @return OK, FULL or SEALED.
+     */
+    public SendResult trySend(
+        final int lane, final DirectBuffer source, final int offset, final int length, final long originId)
+    {
+        final SendResult result = offer(lane, source, offset, length, originId);
         if (result == SendResult.FULL)
         {
             ParticipantTable.increment(buffer, rowOffset, CounterIndex.REJECTED_FULL);
@@ -68,7 +85,8 @@ public final class Producer extends AttachedHandle
     /**
      * One attempt, counting SENT but not FULL: the caller decides whether FULL is its answer.
      */
-    private SendResult offer(final int lane, final DirectBuffer source, final int offset, final int length)
+    private SendResult offer(
+        final int lane, final DirectBuffer source, final int offset, final int length, final long originId)
     {
         checkOpen();
         final RingProducer ring = queue.lane(lane).producer();
@@ -78,8 +96,11 @@ public final class Producer extends AttachedHandle
         {
             return position == RingProducer.FULL ? SendResult.FULL : SendResult.SEALED;
         }
-        ring.ring().buffer().putBytes(
-            ring.ring().slotOffset(position) + SlotDescriptor.PAYLOAD_OFFSET, source, offset, length);
+        final AtomicBuffer slots = ring.ring().buffer();
+        final int slot = ring.ring().slotOffset(position);
+        slots.putBytes(slot + SlotDescriptor.PAYLOAD_OFFSET, source, offset, length);
+        // Every send writes the word (0 if none): the slot may hold an earlier message's origin id.
+        slots.putLong(slot + SlotDescriptor.ORIGIN_ID_OFFSET, originId + 1);
         if (CrashPoint.ENABLED)
         {
             CrashPoint.SEND_AFTER_PAYLOAD_WRITE.reached();
@@ -117,7 +138,7 @@ public final class Producer extends AttachedHandle
         idleStrategy.reset();
         while (true)
         {
-            final SendResult result = offer(lane, source, offset, length);
+            final SendResult result = offer(lane, source, offset, length, SlotDescriptor.NO_ORIGIN);
             if (result != SendResult.FULL)
             {
                 return result;

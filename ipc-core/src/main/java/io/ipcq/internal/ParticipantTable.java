@@ -58,6 +58,7 @@ public final class ParticipantTable
                 {
                     buffer.putLong(row + counterOffset(i), 0);
                 }
+                buffer.setMemory(row + BRIDGE_PUBLISHED_OFFSET, BRIDGE_COUNTER_COUNT * Long.BYTES, (byte)0);
                 buffer.putLongRelease(row + HEARTBEAT_EPOCH_MS_OFFSET, nowEpochMs);
                 buffer.putIntRelease(row + ROW_STATE_OFFSET, ROW_ACTIVE);
                 return index;

@@ -11,7 +11,8 @@ package io.ipcq.layout;
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |  Row State (0 free, 1 attaching, 2 active, 3 dead)            |  0
  *  +---------------------------------------------------------------+
- *  |  Role (1 producer, 2 consumer, 3 dead-letter consumer, 4 admin)|  4
+ *  |  Role (1 producer, 2 consumer, 3 dlq consumer, 4 admin,       |  4
+ *  |        5 bridge out, 6 bridge in)                             |
  *  +---------------------------------------------------------------+
  *  |                           PID                                 |  8
  *  |                                                               |
@@ -34,8 +35,27 @@ package io.ipcq.layout;
  *  +---------------------------------------------------------------+
  *  |   Counters: COUNTER_COUNT longs, see {@link CounterIndex}     |  128
  *  +---------------------------------------------------------------+
+ *  |                   Reserved to 216                            ...
+ *  +---------------------------------------------------------------+
+ *  |   Bridge Published (bridge rows only, else 0)                 |  216
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |   Bridge Confirmed                                            |  224
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |   Bridge Duplicates                                           |  232
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |   Bridge In Flight                                            |  240
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
  *  |                   Reserved to 256                            ...
  *  +---------------------------------------------------------------+
+ * </pre>
+ * The four bridge words (docs/bridge.md) are written by the bridge's own thread alone, with release stores; they
+ * are zeroed at attach and, unlike the counters at 128, never folded into the header: they describe one live
+ * bridge process. Added to layout version 2 without changing it: older writers leave them 0.
+ * <pre>
  * </pre>
  */
 public final class ParticipantDescriptor
@@ -48,6 +68,15 @@ public final class ParticipantDescriptor
     public static final int HEARTBEAT_EPOCH_MS_OFFSET = 64;
     public static final int LEASES_HELD_OFFSET = 72;
     public static final int COUNTERS_OFFSET = 128;
+    /** Bridge out: publishes sent (retries included). Bridge in: messages committed into the local queue. */
+    public static final int BRIDGE_PUBLISHED_OFFSET = 216;
+    /** Bridge out: publishes JetStream stored. Bridge in: JetStream messages acknowledged. */
+    public static final int BRIDGE_CONFIRMED_OFFSET = 224;
+    /** Bridge out: publishes JetStream answered as duplicates. Bridge in: redeliveries committed again. */
+    public static final int BRIDGE_DUPLICATES_OFFSET = 232;
+    /** Bridge out: local leases not yet confirmed. Bridge in: JetStream messages held, not yet acknowledged. */
+    public static final int BRIDGE_IN_FLIGHT_OFFSET = 240;
+    public static final int BRIDGE_COUNTER_COUNT = 4;
     public static final int PARTICIPANT_LENGTH = 256;
 
     public static final int ROW_FREE = 0;
@@ -59,6 +88,10 @@ public final class ParticipantDescriptor
     public static final int ROLE_CONSUMER = 2;
     public static final int ROLE_DEAD_LETTER_CONSUMER = 3;
     public static final int ROLE_ADMIN = 4;
+    /** A bridge that leases from this queue and publishes to JetStream (docs/bridge.md). */
+    public static final int ROLE_BRIDGE_OUT = 5;
+    /** A bridge that pulls from JetStream and sends into this queue. */
+    public static final int ROLE_BRIDGE_IN = 6;
 
     private ParticipantDescriptor()
     {
@@ -77,6 +110,8 @@ public final class ParticipantDescriptor
             case ROLE_CONSUMER: return "consumer";
             case ROLE_DEAD_LETTER_CONSUMER: return "dead-letter-consumer";
             case ROLE_ADMIN: return "admin";
+            case ROLE_BRIDGE_OUT: return "bridge-out";
+            case ROLE_BRIDGE_IN: return "bridge-in";
             default: return "unknown(" + role + ")";
         }
     }

@@ -27,7 +27,11 @@ package io.ipcq.layout;
  *  |   Position (of the message this slot holds, set at claim)     |  40
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |                     Reserved to 64                           ...
+ *  |   Reserved for the enqueue time (0)                           |  48
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |   Origin Word (1 + id of this message in the queue it was     |  56
+ *  |   bridged from; 0 = none; layout version 2, additive)         |
  *  +---------------------------------------------------------------+
  *  |                      Payload (max payload, padded to 64)     ...
  *  +---------------------------------------------------------------+
@@ -54,6 +58,17 @@ public final class SlotDescriptor
     public static final int DELIVERY_COUNT_OFFSET = 32;
     public static final int PAYLOAD_LENGTH_OFFSET = 36;
     public static final int POSITION_OFFSET = 40;
+    /** Kept 0: the enqueue time will go here. */
+    public static final int RESERVED_ENQUEUE_TIME_OFFSET = 48;
+    /**
+     * One plus the message's id in the queue it came from through a bridge (docs/bridge.md), 0 for a message sent
+     * here (message ids start at 0, so the word is shifted by one to keep 0 for none).
+     * Written by the producer before the commit, published by the commit like the payload; copied when the message
+     * is dead-lettered. An additive field of layout version 2: writers older than it leave it 0.
+     */
+    public static final int ORIGIN_ID_OFFSET = 56;
+    /** What {@code Lease.originId()} answers for a message that did not come through a bridge. */
+    public static final long NO_ORIGIN = -1;
     public static final int SLOT_HEADER_LENGTH = 64;
     public static final int PAYLOAD_OFFSET = SLOT_HEADER_LENGTH;
 

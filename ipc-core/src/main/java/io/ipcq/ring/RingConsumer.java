@@ -405,6 +405,7 @@ public final class RingConsumer
         final int targetSlot = deadLetters.ring().slotOffset(target);
         final int length = Math.max(0, Math.min(slots.getInt(slot + PAYLOAD_LENGTH_OFFSET), maxPayloadLength));
         targetSlots.putLong(targetSlot + MESSAGE_ID_OFFSET, slots.getLong(slot + MESSAGE_ID_OFFSET));
+        targetSlots.putLong(targetSlot + ORIGIN_ID_OFFSET, slots.getLong(slot + ORIGIN_ID_OFFSET));
         // The dead letter keeps its history: deliveries so far, counting up again from there when it is read.
         targetSlots.putInt(targetSlot + DELIVERY_COUNT_OFFSET, slots.getInt(slot + DELIVERY_COUNT_OFFSET));
         targetSlots.putBytes(targetSlot + PAYLOAD_OFFSET, slots, slot + PAYLOAD_OFFSET, length);

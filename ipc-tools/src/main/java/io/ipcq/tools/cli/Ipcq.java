@@ -51,7 +51,7 @@ public final class Ipcq
                 .setUnmatchedOptionsArePositionalParams(false)
                 .setParameterExceptionHandler((ex, arguments) -> usageError(ex, stderr, verbose))
                 .setExecutionExceptionHandler((ex, cmd, parseResult) ->
-                    failure(ex, cmd.getCommandName(), stderr, verbose));
+                    failure(ex, verbName(cmd), stderr, verbose));
             final int exitCode = commandLine.execute(args);
             stdout.flush();
             return exitCode;
@@ -67,6 +67,14 @@ public final class Ipcq
             stderr.flush();
             stopper.finished();
         }
+    }
+
+    /** A verb's name as typed: "send", or "bridge out" for a verb with its own verbs. */
+    private static String verbName(final CommandLine cmd)
+    {
+        final CommandLine parent = cmd.getParent();
+        return parent != null && parent.getParent() != null ?
+            parent.getCommandName() + " " + cmd.getCommandName() : cmd.getCommandName();
     }
 
     private static boolean isVerbose(final String[] args)

@@ -30,6 +30,7 @@ import java.io.PrintWriter;
         ReapCommand.class,
         SealCommand.class,
         DeleteCommand.class,
+        BridgeCommand.class,
         CommandLine.HelpCommand.class })
 final class IpcqCommand implements Runnable
 {

@@ -449,6 +449,8 @@ final class Report
             case THROUGHPUT_1P1C, THROUGHPUT_4P4C ->
                 "one-way under saturation (queueing included), 1 message in 32 timestamped";
             case PACED_8P4C -> "one-way from the intended send time (corrected for coordinated omission)";
+            case BRIDGE -> "send on queue A to lease on queue B through a loopback JetStream (jetstream: publish to " +
+                "pull), under saturation, 1 message in 32 timestamped";
         };
     }
 

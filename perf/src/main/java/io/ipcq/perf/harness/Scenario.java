@@ -14,7 +14,9 @@ enum Scenario
     /** Four producers and four consumers as fast as they can; waiting threads spin, then yield. */
     THROUGHPUT_4P4C("throughput-4p4c", 4, 4, 65_536, 0, true, 32),
     /** Eight producers at a fixed total of 100,000 msgs/s, four consumers; latency from the intended send time. */
-    PACED_8P4C("paced-8p4c", 8, 4, 65_536, 100_000, true, 1);
+    PACED_8P4C("paced-8p4c", 8, 4, 65_536, 100_000, true, 1),
+    /** A send on one queue to a lease on another through a loopback JetStream (docs/bridge.md), beside plain jnats. */
+    BRIDGE("bridge", 1, 1, 4096, 0, true, 32);
 
     final String id;
     final int producers;

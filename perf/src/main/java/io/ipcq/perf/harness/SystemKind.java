@@ -14,7 +14,9 @@ enum SystemKind
     AGRONA_MANY_TO_ONE("agrona-many-to-one", true),
     CHRONICLE_QUEUE("chronicle-queue", true),
     ARRAY_BLOCKING_QUEUE("array-blocking-queue", false),
-    JCTOOLS_MPMC("jctools-mpmc", false);
+    JCTOOLS_MPMC("jctools-mpmc", false),
+    IPCQ_BRIDGE("ipcq-bridge", true),
+    JETSTREAM("jetstream", true);
 
     final String id;
     final boolean crossProcess;
@@ -35,6 +37,11 @@ enum SystemKind
      */
     String cannotRun(final Scenario scenario)
     {
+        if ((this == IPCQ_BRIDGE || this == JETSTREAM) != (scenario == Scenario.BRIDGE))
+        {
+            return scenario == Scenario.BRIDGE ? "one host only: the bridge scenario is ipcq-bridge beside jetstream" :
+                "runs the bridge scenario only (through a loopback nats-server)";
+        }
         switch (this)
         {
             case FLOOR:
@@ -80,6 +87,10 @@ enum SystemKind
                 return new InProcessChannel(scenario.capacity, false);
             case JCTOOLS_MPMC:
                 return new InProcessChannel(scenario.capacity, true);
+            case IPCQ_BRIDGE:
+                return new BridgeChannel(runDir, create, scenario.capacity);
+            case JETSTREAM:
+                return new JetStreamChannel(runDir, create, scenario.capacity);
             default:
                 throw new IllegalStateException(id);
         }

@@ -1,0 +1,340 @@
+package io.ipcq.bridge;
+
+import io.ipcq.BridgeCounters;
+import io.ipcq.IpcQueue;
+import io.ipcq.Producer;
+import io.ipcq.SendResult;
+import io.ipcq.layout.SlotDescriptor;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.DeliverPolicy;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@code ipcq bridge in}: pulls messages from JetStream (one durable pull consumer per lane, filtered on the lane's
+ * subject, higher lanes asked first), sends each into the local queue with its origin id, and acks it to JetStream only
+ * after the local commit. A full local lane is answered with {@code inProgress} (JetStream's ack wait starts again),
+ * never NAK, and the message is sent again until it fits. Rows I1..I3 of docs/bridge.md. One thread.
+ */
+public final class BridgeIn implements AutoCloseable
+{
+    /** Higher lanes are asked with this wait; the lowest, once every higher one was empty, with {@link #IDLE_WAIT}. */
+    private static final Duration POLL_WAIT = Duration.ofMillis(1);
+    private static final Duration IDLE_WAIT = Duration.ofMillis(50);
+    private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(2);
+
+    private final IpcQueue queue;
+    private final BridgeSettings settings;
+    private final NatsLink link;
+    private final Producer producer;
+    private final BridgeCounters counters;
+    private final JetStreamSubscription[] subscriptions;
+    private final ArrayDeque<Held>[] held;
+    private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
+    private final long progressEveryNs;
+    private final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 1_000_000);
+    private int heldCount;
+
+    /**
+     * Checks the stream (creating it if allowed and missing), makes or checks the durable consumers, and attaches a
+     * bridge-in producer to the queue.
+     *
+     * @param queue the local queue.
+     * @param link  the connection.
+     * @throws BridgeException if the stream or a consumer cannot serve the queue.
+     */
+    @SuppressWarnings("unchecked")
+    public BridgeIn(final IpcQueue queue, final NatsLink link)
+    {
+        this.queue = queue;
+        this.link = link;
+        this.settings = link.settings();
+        link.ensureStream(queue, false);
+        this.subscriptions = new JetStreamSubscription[queue.lanes()];
+        this.held = new ArrayDeque[queue.lanes()];
+        for (int lane = 0; lane < subscriptions.length; lane++)
+        {
+            subscriptions[lane] = subscribe(lane);
+            held[lane] = new ArrayDeque<>();
+        }
+        this.progressEveryNs = settings.ackWait().toNanos() / 3;
+        this.producer = queue.bridgeInProducer();
+        this.counters = producer.bridgeCounters();
+    }
+
+    /**
+     * @param lane a lane of the local queue.
+     * @return the durable consumer's name for it.
+     */
+    public static String consumerName(final BridgeSettings settings, final int lane)
+    {
+        return settings.consumerName() + "-lane-" + lane;
+    }
+
+    private JetStreamSubscription subscribe(final int lane)
+    {
+        final String stream = settings.stream();
+        final String name = consumerName(settings, lane);
+        final String subject = settings.subject(lane);
+        final String where = "consumer " + name + " of stream " + stream + " on " + settings.printableUrl();
+        try
+        {
+            ConsumerInfo info;
+            try
+            {
+                info = link.management().getConsumerInfo(stream, name);
+            }
+            catch (final JetStreamApiException ex)
+            {
+                if (ex.getErrorCode() != 404)
+                {
+                    throw ex;
+                }
+                info = link.management().addOrUpdateConsumer(stream, ConsumerConfiguration.builder()
+                    .durable(name)
+                    .filterSubject(subject)
+                    .deliverPolicy(DeliverPolicy.All)
+                    .ackPolicy(AckPolicy.Explicit)
+                    .ackWait(settings.ackWait())
+                    // Unlimited: JetStream redelivers to a bridge only after the bridge died or lost an ack, never
+                    // because a consumer failed on the message; poison is judged in the local queue (docs/bridge.md).
+                    .maxDeliver(-1)
+                    .maxAckPending(Math.max(1_000, 4L * settings.pullBatch()))
+                    .build());
+            }
+            final ConsumerConfiguration config = info.getConsumerConfiguration();
+            if (config.getAckPolicy() != AckPolicy.Explicit)
+            {
+                throw new BridgeException(where + " acks " + config.getAckPolicy() + ", not explicit: a message " +
+                    "would leave JetStream before it is committed here");
+            }
+            if (config.getMaxDeliver() > 0)
+            {
+                throw new BridgeException(where + " stops redelivering after " + config.getMaxDeliver() +
+                    " deliveries: a message still unacked then would stay in the stream, never delivered (use " +
+                    "max deliver -1: the local queue's dead-letter ring judges poison)");
+            }
+            if (config.getFilterSubject() != null && !config.getFilterSubject().equals(subject))
+            {
+                throw new BridgeException(where + " filters " + config.getFilterSubject() + ", not " + subject +
+                    " (lane " + lane + ")");
+            }
+            return link.jetStream().subscribe(subject, PullSubscribeOptions.bind(stream, name));
+        }
+        catch (final JetStreamApiException ex)
+        {
+            throw new BridgeException("cannot use " + where + ": " + ex.getErrorDescription(), ex);
+        }
+        catch (final IOException ex)
+        {
+            throw new BridgeException("cannot use " + where + ": " + NatsLink.describe(ex), ex);
+        }
+    }
+
+    /**
+     * Carries messages until {@code stop} says so. Messages pulled but not yet committed are left to JetStream's ack
+     * wait (redelivered to the next bridge), never NAKed.
+     *
+     * @param stop polled between steps.
+     * @throws BridgeException if a message cannot ever go into the local queue (too long, or the queue is sealed).
+     */
+    public void run(final BooleanSupplier stop)
+    {
+        while (!stop.getAsBoolean())
+        {
+            idle.idle(step());
+        }
+    }
+
+    /**
+     * Highest lane first: commit what is held for it, else pull for it; a lane that had work starts the round
+     * over, so a lower lane is served only while every higher one is empty (or full locally).
+     */
+    private int step()
+    {
+        int work = 0;
+        boolean higherHadMessages = false;
+        for (int lane = subscriptions.length - 1; lane >= 0; lane--)
+        {
+            final ArrayDeque<Held> waiting = held[lane];
+            if (waiting.isEmpty())
+            {
+                final Duration wait = lane == 0 && !higherHadMessages ? IDLE_WAIT : POLL_WAIT;
+                final List<Message> pulled = pull(lane, wait);
+                for (final Message message : pulled)
+                {
+                    if (BridgeCrashPoint.ENABLED)
+                    {
+                        BridgeCrashPoint.IN_AFTER_FETCH.reached();
+                    }
+                    waiting.add(new Held(message, System.nanoTime()));
+                    heldCount++;
+                }
+            }
+            if (!waiting.isEmpty())
+            {
+                higherHadMessages = true;
+                final int committed = commit(lane, waiting);
+                if (committed > 0)
+                {
+                    flushAcks();
+                }
+                work += committed;
+            }
+        }
+        counters.inFlight(heldCount);
+        return work;
+    }
+
+    /**
+     * One round trip per batch (not per message): once the server has answered, it has read every ack sent before, so
+     * a crash re-commits at most the batch being committed (row I2 of docs/bridge.md). Acks still in the client's
+     * buffer when the process dies are lost with it; their messages come back after the ack wait, as duplicates.
+     */
+    private void flushAcks()
+    {
+        try
+        {
+            link.connection().flush(FLUSH_TIMEOUT);
+        }
+        catch (final java.util.concurrent.TimeoutException | RuntimeException ex)
+        {
+            // Disconnected: the acks wait in jnats' reconnect buffer; at worst their messages come back as duplicates.
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private List<Message> pull(final int lane, final Duration wait)
+    {
+        try
+        {
+            return subscriptions[lane].fetch(settings.pullBatch(), wait);
+        }
+        catch (final RuntimeException ex)
+        {
+            // A lost connection (jnats reconnects by itself) or a server restarting: ask again next round.
+            return List.of();
+        }
+    }
+
+    private int commit(final int lane, final ArrayDeque<Held> waiting)
+    {
+        int work = 0;
+        Held next;
+        while ((next = waiting.peek()) != null)
+        {
+            final Message message = next.message;
+            final byte[] data = message.getData();
+            final int length = data == null ? 0 : data.length;
+            if (length > queue.maxPayloadLength())
+            {
+                throw new BridgeException("message " + message.metaData().streamSequence() + " of stream " +
+                    settings.stream() + " (" + message.getSubject() + ") is " + length + " bytes: " + queue.path() +
+                    " takes at most " + queue.maxPayloadLength() + " (left in the stream)");
+            }
+            final long originId = message.hasHeaders() ?
+                MessageIdentity.parseOriginId(message.getHeaders().getFirst(MessageIdentity.ORIGIN_ID)) :
+                SlotDescriptor.NO_ORIGIN;
+            if (length > 0)
+            {
+                payload.wrap(data);
+            }
+            final SendResult result = producer.trySend(lane, payload, 0, length, originId);
+            if (result == SendResult.FULL)
+            {
+                // Keep it ours: JetStream's ack wait starts again; no NAK (it would count a delivery and come back
+                // at once, to a lane that is still full).
+                final long now = System.nanoTime();
+                for (final Held waitingOne : waiting)
+                {
+                    if (now - waitingOne.touchedNs >= progressEveryNs)
+                    {
+                        waitingOne.message.inProgress();
+                        waitingOne.touchedNs = now;
+                    }
+                }
+                return work;
+            }
+            if (result == SendResult.SEALED)
+            {
+                throw new BridgeException(queue.path() + " is sealed: it takes no more messages (" + heldCount +
+                    " pulled messages left to JetStream's ack wait)");
+            }
+            counters.addPublished(1);
+            if (message.metaData().deliveredCount() > 1)
+            {
+                counters.addDuplicates(1);
+            }
+            if (BridgeCrashPoint.ENABLED)
+            {
+                BridgeCrashPoint.IN_AFTER_COMMIT.reached();
+            }
+            message.ack();
+            counters.addConfirmed(1);
+            if (BridgeCrashPoint.ENABLED)
+            {
+                BridgeCrashPoint.IN_AFTER_ACK.reached();
+            }
+            waiting.poll();
+            heldCount--;
+            work++;
+        }
+        return work;
+    }
+
+    /**
+     * Detaches the producer and unsubscribes (the durable consumers stay on the server, with what they hold).
+     */
+    /**
+     * @return the bridge words of this bridge's participant row (what {@code ipcq inspect} shows).
+     */
+    public BridgeCounters counters()
+    {
+        return counters;
+    }
+
+    @Override
+    public void close()
+    {
+        producer.close();
+        for (final JetStreamSubscription subscription : subscriptions)
+        {
+            try
+            {
+                subscription.unsubscribe();
+            }
+            catch (final RuntimeException ignore)
+            {
+                // the connection may be gone
+            }
+        }
+    }
+
+    private static final class Held
+    {
+        final Message message;
+        long touchedNs;
+
+        Held(final Message message, final long touchedNs)
+        {
+            this.message = message;
+            this.touchedNs = touchedNs;
+        }
+    }
+}
