@@ -45,7 +45,7 @@ public final class Claim
     public void originId(final long originId)
     {
         checkActive();
-        ring.buffer().putLong(ring.slotOffset(position) + SlotDescriptor.ORIGIN_ID_OFFSET, originId + 1);
+        ring.ring().buffer().putLong(ring.ring().slotOffset(position) + SlotDescriptor.ORIGIN_ID_OFFSET, originId + 1);
     }
 
     /**

@@ -60,7 +60,7 @@ public final class Lease implements AutoCloseable
      */
     public long originId()
     {
-        return slot.ring().buffer().getLong(slot.slotOffset() + io.ipcq.layout.SlotDescriptor.ORIGIN_ID_OFFSET) - 1;
+        return slot.ring().ring().buffer().getLong(slot.slotOffset() + io.ipcq.layout.SlotDescriptor.ORIGIN_ID_OFFSET) - 1;
     }
 
     /**

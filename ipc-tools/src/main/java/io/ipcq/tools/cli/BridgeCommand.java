@@ -5,6 +5,7 @@ import io.ipcq.bridge.BridgeIn;
 import io.ipcq.bridge.BridgeOut;
 import io.ipcq.bridge.BridgeSettings;
 import io.ipcq.bridge.NatsLink;
+import io.ipcq.tools.common.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
