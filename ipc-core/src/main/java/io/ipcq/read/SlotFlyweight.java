@@ -50,7 +50,10 @@ public final class SlotFlyweight
         return buffer.getLongVolatile(offset + DEADLINE_OFFSET);
     }
 
-    /** @return the Message Id word: the lane in the top byte, the position of the original send below (see {@link MessageIds}). */
+    /**
+     * @return the Message Id word: the lane in the top byte, the position of the original send below (see
+     * {@link MessageIds}).
+     */
     public long messageId()
     {
         return buffer.getLongVolatile(offset + MESSAGE_ID_OFFSET);

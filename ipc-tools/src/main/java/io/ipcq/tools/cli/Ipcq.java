@@ -105,7 +105,7 @@ public final class Ipcq
             if (!unmatched.isEmpty() && !unmatched.get(0).startsWith("-"))
             {
                 message = "unknown command '" + unmatched.get(0) + "': use one of create, send, recv, inspect, " +
-                    "reap, seal, delete";
+                    "export, reap, seal, delete";
             }
         }
         final String help = top ? "ipcq --help" : "ipcq " + verb + " --help";

@@ -52,8 +52,8 @@ final class IpcqCommand implements Runnable
     @Override
     public void run()
     {
-        throw CliException.usage("no command given: use one of create, send, recv, inspect, reap, seal, delete " +
-            "(see 'ipcq --help')");
+        throw CliException.usage("no command given: use one of create, send, recv, inspect, export, reap, seal, " +
+            "delete (see 'ipcq --help')");
     }
 
     /**
