@@ -172,6 +172,38 @@ class CorruptLaneWordTest
         assertEquals(tail, queue.lane(0).slots().headHint());
     }
 
+    @Test
+    void aLeaseCursorManyLapsBehindStillFindsTheNextMessageInOneCall()
+    {
+        final IpcQueue queue =
+            queues.closeLater(IpcQueue.create(queues.newPath(), config(), SystemEpochClock.INSTANCE));
+        final Producer producer = queue.producer();
+        final Consumer consumer = queue.consumer();
+        final Claim claim = new Claim();
+        // A message held (and skipped lap after lap), then 25 laps of aborted claims the cursor has not passed yet.
+        assertEquals(SendResult.OK, producer.trySend(0, bytes("held")));
+        final Lease held = consumer.tryLease();
+        assertNotNull(held);
+        for (int i = 0; i < 25 * CAPACITY; i++)
+        {
+            assertEquals(SendResult.OK, producer.tryClaim(0, 1, claim));
+            claim.abort();
+        }
+        assertEquals(SendResult.OK, producer.trySend(0, bytes("next")));
+        final Lease next = consumer.tryLease();
+        assertNotNull(next, "one call steps a lap, then jumps over the aborted laps to the message");
+        assertEquals("next", new String(bytesOf(next), StandardCharsets.UTF_8));
+        assertTrue(next.ack());
+        assertTrue(held.ack());
+    }
+
+    private static byte[] bytesOf(final Lease lease)
+    {
+        final byte[] bytes = new byte[lease.length()];
+        lease.payload().getBytes(0, bytes);
+        return bytes;
+    }
+
     private static QueueConfig config()
     {
         return QueueConfig.builder().capacity(CAPACITY).maxPayloadLength(16).leaseTimeout(Duration.ofMinutes(1))

@@ -22,6 +22,8 @@ public final class RingConsumer
 {
     /** No message to lease. */
     public static final long NONE = -1;
+    /** Cursor jumps (each after a lap of steps) one lease at the cursor makes before it leaves the rest to the next. */
+    private static final int MAX_JUMPS = 2;
 
     /** Answers of {@link #requeueOrDeadLetter}. */
     public static final int REQUEUED_OK = 1;
@@ -56,8 +58,8 @@ public final class RingConsumer
     }
 
     /**
-     * #5: leases the message at the lease cursor, stepping the cursor over positions already delivered or freed (at
-     * most one lap of them per call: a later call goes on from there).
+     * #5: leases the message at the lease cursor, stepping the cursor over positions already delivered or freed: one
+     * position at a time for at most a lap, then by a jump ({@link #jumpCursor}).
      *
      * @param holder         the consumer's participant index + 1.
      * @param lease          filled in on success.
@@ -70,6 +72,7 @@ public final class RingConsumer
         final AtomicBuffer slots = this.slots;
         final AtomicBuffer laneEntry = this.laneEntry;
         int steps = 0;
+        int jumps = 0;
         while (true)
         {
             final long cursor = laneEntry.getLongVolatile(LaneDescriptor.LEASE_CURSOR_OFFSET);
@@ -135,18 +138,58 @@ public final class RingConsumer
                 }
             }
             // Delivered already, skipped, or freed and perhaps reused: this position needs no first delivery.
-            if (++steps > capacity)
-            {
-                // A lap of positions stepped over in one call: the rest is for the next call.
-                checkCursor(cursor);
-                return false;
-            }
             if (cursor < 0)
             {
                 checkCursor(cursor);
             }
+            if (++steps > capacity)
+            {
+                // A lap of positions stepped over: the cursor is far behind (aborted claims, say). Check it, then
+                // jump over what one lap's look proves needs no first delivery; a cursor that would still need
+                // laps after MAX_JUMPS jumps in one call is left for the next call.
+                checkCursor(cursor);
+                if (++jumps > MAX_JUMPS)
+                {
+                    return false;
+                }
+                jumpCursor(cursor);
+                steps = 0;
+                continue;
+            }
             laneEntry.compareAndSetLong(LaneDescriptor.LEASE_CURSOR_OFFSET, cursor, cursor + 1);
         }
+    }
+
+    /**
+     * The cursor is more than a lap behind the tail {@code t}. A position {@code q < t - C} needs a first delivery only
+     * if its message is still in its slot, READY (or REQUEUED before the cursor passed it): the slot of {@code q}
+     * served {@code q + C} since, so it was freed (nothing to deliver), or skipped with a message in it, met in the
+     * last lap below the tail. So one look at that lap finds the lowest such message at or after the cursor, or
+     * proves there is none below {@code t - C}; the cursor moves there (CAS, failure fine: someone moved it).
+     */
+    private void jumpCursor(final long cursor)
+    {
+        final AtomicBuffer slots = this.slots;
+        final long tail = ring.tailPosition();
+        long target = tail - capacity;
+        if (cursor >= target)
+        {
+            return;
+        }
+        for (long position = tail - capacity; position < tail; position++)
+        {
+            final int slot = ring.slotOffset(position);
+            if (isSkipped(slots.getLongVolatile(slot + SEQUENCE_OFFSET)))
+            {
+                final long held = slots.getLong(slot + POSITION_OFFSET);
+                final int state = state(slots.getLongVolatile(slot + LEASE_STATE_OFFSET));
+                if (held >= cursor && held < target && (state == READY || state == REQUEUED))
+                {
+                    target = held;
+                }
+            }
+        }
+        laneEntry.compareAndSetLong(LaneDescriptor.LEASE_CURSOR_OFFSET, cursor, target);
     }
 
     private void checkCursor(final long cursor)
