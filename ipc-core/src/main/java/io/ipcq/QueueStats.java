@@ -48,13 +48,21 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
      * @param reaper true if this row is the elected reaper (the header's Reaper Owner word names it).
      */
     public record ParticipantStats(int id, long pid, long startTime, String role, String rowState,
-        long heartbeatAgeMs, long leases, boolean processAlive, boolean heartbeatFresh, boolean reaper)
+        long heartbeatAgeMs, long leases, boolean processAlive, boolean heartbeatFresh, boolean reaper,
+        BridgeStats bridge)
     {
         /** @return true if the process runs and the heartbeat is fresh. */
         public boolean alive()
         {
             return processAlive && heartbeatFresh;
         }
+    }
+
+    /**
+     * A bridge's own counters (participant row words 216..247, docs/bridge.md); not folded into the queue's totals.
+     */
+    public record BridgeStats(long published, long confirmed, long duplicates, long inFlight)
+    {
     }
 
     /** @return READY slots over all lanes. */
@@ -141,7 +149,9 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
             final long age = nowEpochMs - row.heartbeatEpochMs();
             rows.add(new ParticipantStats(index, pid, startTime, ParticipantDescriptor.roleName(row.role()),
                 ParticipantDescriptor.rowStateName(rowState), age, row.leasesHeld(),
-                pid > 0 && ProcessInfo.isAlive(pid, startTime), age <= heartbeatTimeoutMs, index == reaper));
+                pid > 0 && ProcessInfo.isAlive(pid, startTime), age <= heartbeatTimeoutMs, index == reaper,
+                row.isBridge() ? new BridgeStats(row.bridgePublished(), row.bridgeConfirmed(), row.bridgeDuplicates(),
+                    row.bridgeInFlight()) : null));
         }
         return new QueueStats(List.copyOf(lanes), deadLetters, counters, List.copyOf(rows), view.header().sealed(),
             reaper, view.header().reaperHeartbeatEpochMs());

@@ -32,7 +32,7 @@ public final class ParticipantFlyweight
         return buffer.getIntVolatile(offset + ROW_STATE_OFFSET);
     }
 
-    /** @return ROLE_PRODUCER, ROLE_CONSUMER, ROLE_DEAD_LETTER_CONSUMER or ROLE_ADMIN. */
+    /** @return ROLE_PRODUCER, ROLE_CONSUMER, ROLE_DEAD_LETTER_CONSUMER, ROLE_ADMIN, ROLE_BRIDGE_OUT or ROLE_BRIDGE_IN. */
     public int role()
     {
         return buffer.getIntVolatile(offset + ROLE_OFFSET);
@@ -75,5 +75,36 @@ public final class ParticipantFlyweight
     public long counter(final int counterIndex)
     {
         return buffer.getLongVolatile(offset + counterOffset(counterIndex));
+    }
+
+    /** @return true if the row's role is a bridge's (its bridge counters words are in use). */
+    public boolean isBridge()
+    {
+        final int role = role();
+        return role == ROLE_BRIDGE_OUT || role == ROLE_BRIDGE_IN;
+    }
+
+    /** @return a bridge's messages published to JetStream (bridge out) or pulled from it (bridge in). */
+    public long bridgePublished()
+    {
+        return buffer.getLongVolatile(offset + BRIDGE_PUBLISHED_OFFSET);
+    }
+
+    /** @return a bridge's messages confirmed (JetStream's publish ack, or the local commit and JetStream ack). */
+    public long bridgeConfirmed()
+    {
+        return buffer.getLongVolatile(offset + BRIDGE_CONFIRMED_OFFSET);
+    }
+
+    /** @return a bridge's duplicates (JetStream's dedupe answers, or redelivered ids). */
+    public long bridgeDuplicates()
+    {
+        return buffer.getLongVolatile(offset + BRIDGE_DUPLICATES_OFFSET);
+    }
+
+    /** @return a bridge's messages in flight (published, not yet confirmed). */
+    public long bridgeInFlight()
+    {
+        return buffer.getLongVolatile(offset + BRIDGE_IN_FLIGHT_OFFSET);
     }
 }

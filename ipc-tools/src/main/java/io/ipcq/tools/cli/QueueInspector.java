@@ -200,6 +200,12 @@ final class QueueInspector implements AutoCloseable
                     row.alive() ? "yes" : "no", row.processAlive() ? "running" : "gone",
                     Text.age(row.heartbeatAgeMs()) + (row.heartbeatFresh() ? "" : " (stale)"), row.leases(),
                     row.rowState());
+                final QueueStats.BridgeStats bridge = row.bridge();
+                if (bridge != null)
+                {
+                    out.printf(Locale.ROOT, "  %5s %s: published %d confirmed %d duplicates %d in-flight %d%n", "",
+                        row.role(), bridge.published(), bridge.confirmed(), bridge.duplicates(), bridge.inFlight());
+                }
             }
         }
     }
@@ -352,7 +358,17 @@ final class QueueInspector implements AutoCloseable
         final ArrayNode participants = json.putArray("participants");
         for (final QueueStats.ParticipantStats row : stats.participants())
         {
-            participants.addObject()
+            final ObjectNode participant = participants.addObject();
+            final QueueStats.BridgeStats bridge = row.bridge();
+            if (bridge != null)
+            {
+                participant.putObject("bridge")
+                    .put("published", bridge.published())
+                    .put("confirmed", bridge.confirmed())
+                    .put("duplicates", bridge.duplicates())
+                    .put("inFlight", bridge.inFlight());
+            }
+            participant
                 .put("id", row.id())
                 .put("pid", row.pid())
                 .put("role", row.role())

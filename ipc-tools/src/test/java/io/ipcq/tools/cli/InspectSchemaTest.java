@@ -78,7 +78,7 @@ class InspectSchemaTest
         assertEquals(Arrays.stream(DecodedSlot.Content.values()).filter(c -> c != DecodedSlot.Content.FREE)
             .map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).toList(),
             strings(defs.at("/slot/properties/content/enum")));
-        assertEquals(IntStream.rangeClosed(ParticipantDescriptor.ROLE_PRODUCER, ParticipantDescriptor.ROLE_ADMIN)
+        assertEquals(IntStream.rangeClosed(ParticipantDescriptor.ROLE_PRODUCER, ParticipantDescriptor.ROLE_BRIDGE_IN)
             .mapToObj(ParticipantDescriptor::roleName).toList(),
             strings(defs.at("/participant/properties/role/anyOf/0/enum")));
         assertEquals(IntStream.rangeClosed(ParticipantDescriptor.ROW_ATTACHING, ParticipantDescriptor.ROW_DEAD)
@@ -105,6 +105,40 @@ class InspectSchemaTest
         final ObjectNode missing = good.deepCopy();
         ((ObjectNode)missing.get("perLane").get(0)).remove("invalid");
         assertFalse(validate(missing).isEmpty(), "a lane without its invalid count");
+    }
+
+    @Test
+    void bridgeRowsShowTheirRoleAndCounters()
+    {
+        final IpcQueue ipc = manual(QueueConfig.builder().capacity(4).maxPayloadLength(64));
+        final Consumer out = ipc.bridgeOutConsumer(4);
+        final Producer in = ipc.bridgeInProducer();
+        final io.ipcq.BridgeCounters outCounters = out.bridgeCounters();
+        outCounters.addPublished(7);
+        outCounters.addConfirmed(5);
+        outCounters.addDuplicates(1);
+        outCounters.inFlight(2);
+        in.bridgeCounters().addPublished(3);
+
+        final JsonNode json = valid(ipc.path());
+        final List<JsonNode> bridges = new ArrayList<>();
+        json.get("participants").forEach(row -> { if (row.has("bridge")) bridges.add(row); });
+        assertEquals(2, bridges.size(), json::toString);
+        final JsonNode bridgeOut = bridges.stream().filter(row -> row.get("role").asText().equals("bridge-out"))
+            .findFirst().orElseThrow();
+        assertEquals(7, bridgeOut.at("/bridge/published").asLong());
+        assertEquals(5, bridgeOut.at("/bridge/confirmed").asLong());
+        assertEquals(1, bridgeOut.at("/bridge/duplicates").asLong());
+        assertEquals(2, bridgeOut.at("/bridge/inFlight").asLong());
+        final JsonNode bridgeIn = bridges.stream().filter(row -> row.get("role").asText().equals("bridge-in"))
+            .findFirst().orElseThrow();
+        assertEquals(3, bridgeIn.at("/bridge/published").asLong());
+        json.get("participants").forEach(row ->
+            assertEquals(row.get("role").asText().startsWith("bridge-"), row.has("bridge"), row::toString));
+
+        final String text = run("inspect", ipc.path().toString()).ok().stdout();
+        assertTrue(text.contains("bridge-out: published 7 confirmed 5 duplicates 1 in-flight 2"), text);
+        assertTrue(text.contains("bridge-in: published 3 confirmed 0 duplicates 0 in-flight 0"), text);
     }
 
     @Test
