@@ -70,6 +70,18 @@ public final class Producer extends AttachedHandle
      */
     private SendResult offer(final int lane, final DirectBuffer source, final int offset, final int length)
     {
+        try
+        {
+            return offerChecked(lane, source, offset, length);
+        }
+        catch (final InternalError error)
+        {
+            throw faulted(error);
+        }
+    }
+
+    private SendResult offerChecked(final int lane, final DirectBuffer source, final int offset, final int length)
+    {
         checkOpen();
         final LaneRing ring = queue.lane(lane);
         checkLength(length);
@@ -200,7 +212,8 @@ public final class Producer extends AttachedHandle
     {
         if (!closed)
         {
-            for (final Claim claim : claims)
+            // On a truncated or replaced file nothing is written: a CAS there would crash the JVM (SIGBUS).
+            for (final Claim claim : fileBroken() ? java.util.List.<Claim>of() : claims)
             {
                 if (claim.isActive() && claim.producer() == this)
                 {
