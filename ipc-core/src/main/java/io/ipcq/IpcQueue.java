@@ -150,15 +150,16 @@ public final class IpcQueue implements AutoCloseable
     }
 
     /**
-     * Removes a queue file (its dead-letter ring lives inside it), as {@link #delete(Path, boolean)} without force:
-     * refuses a queue that live processes are attached to.
+     * Removes a queue file (its dead-letter ring lives inside it), as {@link #delete(Path, boolean)} with force:
+     * also while processes are attached (the owner of a queue tearing it down after stopping its own processes;
+     * {@code ipcq delete} asks for the check).
      *
      * @param path the queue file.
      * @return true if the file was removed, false if there was none.
      */
     public static boolean delete(final Path path)
     {
-        return delete(path, false);
+        return delete(path, true);
     }
 
     /**
@@ -329,7 +330,7 @@ public final class IpcQueue implements AutoCloseable
      * The one truth is each lane's sealed bit (bit 63 of its tail), which producers obey; lanes are sealed from
      * lane 0 up, then the header's sealed word is set as a copy for readers. A sealer that dies between two lanes
      * leaves the queue sealed (see {@link #isSealed()}) but some lanes still open: the next reaper pass seals the
-     * rest (docs/crash-matrix.md, row S1; docs/protocol.md, "Seal").
+     * rest (docs/protocol.md #15; docs/crash-matrix.md, row SEAL1).
      */
     public void seal()
     {

@@ -226,6 +226,20 @@ class HardeningTest
     }
 
     @Test
+    void deleteWithoutForceRefusesAQueueWithLiveParticipants()
+    {
+        final Path path = queues.newPath();
+        final IpcQueue queue = queues.closeLater(IpcQueue.create(path, small().build(), SystemEpochClock.INSTANCE));
+        queues.closeLater(queue.consumer());
+        final QueueException refused = assertThrows(QueueException.class, () -> IpcQueue.delete(path, false));
+        assertTrue(refused.getMessage().contains("1 live participant (pid " + ProcessHandle.current().pid() + ")"),
+            refused::getMessage);
+        assertTrue(Files.exists(path));
+        assertTrue(IpcQueue.delete(path), "the one-argument delete forces, as it always did");
+        assertFalse(Files.exists(path));
+    }
+
+    @Test
     void aModeOthersCouldReadOrAGroupThatDoesNotExistIsRefused()
     {
         assertThrows(IllegalArgumentException.class, () -> small().mode(0666).build());
