@@ -218,13 +218,29 @@ public final class IpcQueue implements AutoCloseable
         }
         catch (final java.nio.file.AccessDeniedException ex)
         {
-            throw new QueueException("cannot delete " + path + ": permission denied (only the file's owner or " +
-                "root can remove it from a sticky directory such as /dev/shm; reading it needs read permission)");
+            throw permissionDenied(path);
+        }
+        catch (final java.nio.file.FileSystemException ex)
+        {
+            // unlink(2) in a sticky directory (such as /dev/shm) by someone else than the owner: EPERM.
+            if ("Operation not permitted".equals(ex.getReason()) || "Permission denied".equals(ex.getReason()))
+            {
+                throw permissionDenied(path);
+            }
+            throw new QueueException("cannot delete " + path + ": " +
+                (ex.getReason() == null ? ex.getMessage() : ex.getReason()), ex);
         }
         catch (final IOException ex)
         {
             throw new QueueException("cannot delete " + path + ": " + ex.getMessage(), ex);
         }
+    }
+
+    private static QueueException permissionDenied(final Path path)
+    {
+        return new QueueException("cannot delete " + path + ": permission denied (only the file's owner or root " +
+            "can remove it from a sticky directory such as /dev/shm, and checking that it is a queue needs read " +
+            "permission)");
     }
 
     /**

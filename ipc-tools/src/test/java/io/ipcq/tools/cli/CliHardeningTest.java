@@ -131,6 +131,40 @@ class CliHardeningTest
     }
 
     @Test
+    void deleteWithoutPermissionSaysSoPlainly() throws Exception
+    {
+        // Run as another user (nobody); only root can switch, as CI does.
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+            "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/setpriv")));
+        final Path queue = queues.newPath();
+        final String q = queue.toString();
+        run("create", q, "--capacity", "4", "--slot-size", "16").ok();
+        for (final String mode : List.of("rw-------", "rw-r--r--"))
+        {
+            // Unreadable to nobody, then readable: either way it is not nobody's to remove.
+            Files.setPosixFilePermissions(queue, PosixFilePermissions.fromString(mode));
+            final Process process = new ProcessBuilder("/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                "--clear-groups", "env", "JAVA_HOME=" + System.getProperty("java.home"), IPCQ.toString(), "delete",
+                q).directory(Path.of("/tmp").toFile()).start();
+            try
+            {
+                final Drain out = new Drain(process.getInputStream());
+                final Drain err = new Drain(process.getErrorStream());
+                assertTrue(process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+                out.await();
+                err.await();
+                new Result(List.of("delete", q, "(as nobody, mode " + mode + ")"), process.exitValue(), out.text(),
+                    err.text()).fails(1, "cannot delete " + q + ": permission denied");
+            }
+            finally
+            {
+                destroy(process);
+            }
+            assertTrue(Files.exists(queue));
+        }
+    }
+
+    @Test
     void aQueueTruncatedUnderARecvFailsWithOneLineNotSigbus() throws Exception
     {
         final Path queue = queues.newPath();
