@@ -136,6 +136,15 @@ class HardeningTest
         queue.sweep();
         assertEquals(SendResult.OK, producer.trySend(0, new byte[]{ 8 }));
 
+        // Opened through a symbolic link: the link's target is the file, not replaced.
+        final Path link = path.resolveSibling(path.getFileName() + ".link");
+        queues.closeLater(() -> Files.deleteIfExists(link));
+        Files.createSymbolicLink(link, aside);
+        try (IpcQueue linked = IpcQueue.open(link, SystemEpochClock.INSTANCE))
+        {
+            linked.sweep();
+        }
+
         // Another queue at the path: this process must not go on with the old one.
         queues.closeLater(IpcQueue.create(path, small().build(), SystemEpochClock.INSTANCE));
         final QueueException ex = assertThrows(QueueException.class, queue::sweep);

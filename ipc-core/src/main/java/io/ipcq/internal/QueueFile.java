@@ -581,8 +581,8 @@ public final class QueueFile implements AutoCloseable
             }
             else
             {
-                final Object keyNow = Files.readAttributes(path, BasicFileAttributes.class,
-                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+                // Followed as open followed it: a queue opened through a symbolic link names the link's target.
+                final Object keyNow = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
                 if (fileKey != null && !fileKey.equals(keyNow))
                 {
                     reason = path + " was replaced while mapped: the path now names another file";
