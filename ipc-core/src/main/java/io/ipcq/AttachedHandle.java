@@ -59,6 +59,38 @@ abstract class AttachedHandle implements AutoCloseable
 
     abstract String role();
 
+    /**
+     * @throws QueueException if the queue file was found truncated or replaced (then every handle is evicted too,
+     * so the hot path pays nothing more than its eviction check).
+     */
+    final void checkFileIntact()
+    {
+        queue.file().checkNotBroken();
+    }
+
+    /**
+     * What a call answers when the JVM turned a fault on the mapping (its file truncated under it) into an
+     * {@link InternalError}: the file is marked broken (every handle fails from now on) and a
+     * {@link QueueException} says why.
+     *
+     * @param error what the JVM threw.
+     * @return the exception to throw.
+     */
+    final QueueException faulted(final InternalError error)
+    {
+        queue.brokenUnder(queue.path() + " faulted on a mapped access (" + error.getMessage() +
+            "): it was truncated while mapped");
+        return io.ipcq.internal.QueueFile.brokenException(queue.file().broken());
+    }
+
+    /**
+     * @return true if the file was found truncated or replaced: closing must then write nothing to it.
+     */
+    final boolean fileBroken()
+    {
+        return queue.file().broken() != null;
+    }
+
     final void checkOpen()
     {
         if (closed)
@@ -67,6 +99,7 @@ abstract class AttachedHandle implements AutoCloseable
         }
         if (evicted)
         {
+            checkFileIntact();
             throw new ParticipantEvictedException(role() + " (participant " + row + ") was declared dead by the " +
                 "reaper (its heartbeat was older than the heartbeat timeout): its leases went back to the queue; " +
                 "close it and attach a new one");

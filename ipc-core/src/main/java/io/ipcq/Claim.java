@@ -109,6 +109,11 @@ public final class Claim
     public void commit()
     {
         checkActive();
+        if (producer.isEvicted())
+        {
+            // Found truncated or replaced: no write may touch the mapping (a CAS there is a SIGBUS).
+            producer.checkFileIntact();
+        }
         active = false;
         ring.commit(position, length);
         producer.committed();
@@ -120,6 +125,11 @@ public final class Claim
     public void abort()
     {
         checkActive();
+        if (producer.isEvicted())
+        {
+            // Found truncated or replaced: no write may touch the mapping (a CAS there is a SIGBUS).
+            producer.checkFileIntact();
+        }
         active = false;
         ring.abort(position);
     }

@@ -23,7 +23,13 @@ public final class Consumer extends AttachedHandle
     private final long[] requeueCountSeen;
     private final int maxDeliveries;
     private final long leaseTimeoutMs;
-    private final Lease[] leases;
+    private final int maxHeldLeases;
+    /** Every lease object made so far (made as leases are taken, up to the maximum held at once). */
+    private Lease[] leases = new Lease[0];
+    private int leaseCount;
+    /** The lease objects not in use, as a stack: taking and ending a lease costs O(1) however many are held. */
+    private Lease[] free = new Lease[0];
+    private int freeCount;
     private final IdleStrategy idleStrategy = new BackoffIdleStrategy();
     private int held;
     private ReceiveStatus status = ReceiveStatus.EMPTY;
@@ -42,11 +48,7 @@ public final class Consumer extends AttachedHandle
         java.util.Arrays.fill(requeueCountSeen, -1);
         this.maxDeliveries = maxDeliveries;
         this.leaseTimeoutMs = queue.leaseTimeout().toMillis();
-        this.leases = new Lease[maxHeldLeases];
-        for (int i = 0; i < maxHeldLeases; i++)
-        {
-            leases[i] = new Lease(this);
-        }
+        this.maxHeldLeases = maxHeldLeases;
     }
 
     /**
@@ -56,6 +58,18 @@ public final class Consumer extends AttachedHandle
      * @throws IllegalStateException if this consumer already holds its maximum of leases.
      */
     public Lease tryLease()
+    {
+        try
+        {
+            return tryLeaseChecked();
+        }
+        catch (final InternalError error)
+        {
+            throw faulted(error);
+        }
+    }
+
+    private Lease tryLeaseChecked()
     {
         checkOpen();
         final Lease lease = freeLease();
@@ -144,25 +158,36 @@ public final class Consumer extends AttachedHandle
     }
 
 
+    /**
+     * @return the lease object the next grant uses (the top of the free stack; made now if none is free, so a
+     * consumer allowed many leases allocates only as it takes them, and nothing once warmed up).
+     */
     private Lease freeLease()
     {
-        if (held == leases.length)
+        if (held == maxHeldLeases)
         {
             throw new IllegalStateException("consumer holds " + held + " leases, its maximum: ack, release or " +
                 "close some first");
         }
-        for (final Lease lease : leases)
+        if (freeCount == 0)
         {
-            if (!lease.isActive())
+            final Lease lease = new Lease(this);
+            if (leaseCount == leases.length)
             {
-                return lease;
+                final int grown = (int)Math.min(maxHeldLeases, Math.max(4, 2L * leases.length));
+                leases = java.util.Arrays.copyOf(leases, grown);
+                free = java.util.Arrays.copyOf(free, grown);
             }
+            leases[leaseCount++] = lease;
+            free[freeCount++] = lease;
         }
-        throw new IllegalStateException("no free lease object");
+        return free[freeCount - 1];
     }
 
     private Lease granted(final Lease lease)
     {
+        // The lease granted is the one freeLease() handed out: the top of the free stack.
+        free[--freeCount] = null;
         lease.activate();
         held++;
         status = ReceiveStatus.LEASED;
@@ -179,8 +204,9 @@ public final class Consumer extends AttachedHandle
     // For Lease
     // -------------------------------------------------------------------------------------------------------
 
-    void finished(final int counterIndex)
+    void finished(final Lease lease, final int counterIndex)
     {
+        free[freeCount++] = lease;
         held--;
         ParticipantTable.addLeasesHeld(buffer, rowOffset, -1);
         if (counterIndex >= 0)
@@ -225,8 +251,10 @@ public final class Consumer extends AttachedHandle
         {
             return;
         }
-        for (final Lease lease : leases)
+        // On a truncated or replaced file nothing is written: a CAS there would crash the JVM (SIGBUS).
+        for (int i = 0; i < (fileBroken() ? 0 : leaseCount); i++)
         {
+            final Lease lease = leases[i];
             if (lease.isActive())
             {
                 lease.close();

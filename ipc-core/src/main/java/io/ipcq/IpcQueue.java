@@ -15,7 +15,6 @@ import io.ipcq.ring.QueueClock;
 import io.ipcq.ring.RingConsumer;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AtomicBuffer;
-import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
 
@@ -64,7 +63,10 @@ public final class IpcQueue implements AutoCloseable
     private int adminRow = -1;
     private LeaseSweeper sweeper;
     private Reaper reaper;
+    private ReapResult unreportedReap;
     private AgentRunner agentRunner;
+    private QueueAgent.Idle agentIdle;
+    private final java.util.concurrent.atomic.AtomicLong agentErrors = new java.util.concurrent.atomic.AtomicLong();
     private boolean closed;
 
     private IpcQueue(final QueueFile file, final EpochClock epochClock, final boolean backgroundAgent)
@@ -72,6 +74,15 @@ public final class IpcQueue implements AutoCloseable
         this.file = file;
         this.backgroundAgent = backgroundAgent;
         this.clock = new QueueClock(epochClock, file.createdEpochMs());
+        final long ageMs = epochClock.time() - file.createdEpochMs();
+        if (ageMs > QueueDescriptor.MAX_QUEUE_AGE_MS)
+        {
+            file.close();
+            throw new CorruptQueueException(file.path() + " is too old to use: created " + ageMs / 86_400_000L +
+                " days ago, past the " + QueueDescriptor.MAX_QUEUE_AGE_MS / 86_400_000L + " days a queue lives " +
+                "(its 40-bit deadlines would wrap); drain it and create a new one (or its created-epoch word is " +
+                "corrupt)");
+        }
         final QueueDescriptor.Geometry geometry = file.geometry();
         final AtomicBuffer buffer = file.buffer();
         this.deadLetters = QueueRings.deadLetters(file, clock);
@@ -162,16 +173,37 @@ public final class IpcQueue implements AutoCloseable
     }
 
     /**
-     * Removes a queue file (its dead-letter ring lives inside it). Processes that have it mapped keep their
-     * mapping until they close it. Refuses a file that does not start with the queue magic, so a wrong path never
-     * removes something else; a queue with a corrupt or unfinished header is still removed.
+     * Removes a queue file (its dead-letter ring lives inside it), as {@link #delete(Path, boolean)} with force:
+     * also while processes are attached (the owner of a queue tearing it down after stopping its own processes;
+     * {@code ipcq delete} asks for the check).
      *
      * @param path the queue file.
      * @return true if the file was removed, false if there was none.
-     * @throws CorruptQueueException if the path is not a regular file starting with the queue magic.
      */
     public static boolean delete(final Path path)
     {
+        return delete(path, true);
+    }
+
+    /**
+     * Removes a queue file (its dead-letter ring lives inside it), and the hidden files that creators of it killed
+     * mid-create left behind. Processes that have it mapped keep their mapping until they close it. Refuses a file
+     * that does not start with the queue magic, so a wrong path never removes something else; a queue with a
+     * corrupt or unfinished header is still removed.
+     *
+     * @param path  the queue file.
+     * @param force also when live processes are attached to it (they keep using a file nobody else can open).
+     * @return true if the file was removed, false if there was none.
+     * @throws CorruptQueueException if the path is not a regular file starting with the queue magic.
+     * @throws QueueException        if live participants are attached (unless forced), or on an I/O error.
+     */
+    public static boolean delete(final Path path, final boolean force)
+    {
+        if (path.toString().isEmpty())
+        {
+            throw new QueueException("cannot delete '': the path is empty");
+        }
+        QueueFile.removeDeadCreatorsLeftovers(path);
         try
         {
             if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile())
@@ -192,15 +224,86 @@ public final class IpcQueue implements AutoCloseable
                     "only " + head.position() + " bytes long" : "its first 8 bytes are not \"IPCQFILE\"") +
                     " (not deleted)");
             }
+            if (!force)
+            {
+                final String live = liveParticipants(path);
+                if (live != null)
+                {
+                    throw new QueueException("cannot delete " + path + ": " + live + " still attached (they would " +
+                        "keep using a file nobody else can open; stop them first, or force)");
+                }
+            }
             return Files.deleteIfExists(path);
         }
         catch (final NoSuchFileException ex)
         {
             return false;
         }
+        catch (final java.nio.file.AccessDeniedException ex)
+        {
+            throw permissionDenied(path);
+        }
+        catch (final java.nio.file.FileSystemException ex)
+        {
+            // unlink(2) in a sticky directory (such as /dev/shm) by someone else than the owner: EPERM.
+            if ("Operation not permitted".equals(ex.getReason()) || "Permission denied".equals(ex.getReason()))
+            {
+                throw permissionDenied(path);
+            }
+            throw new QueueException("cannot delete " + path + ": " +
+                (ex.getReason() == null ? ex.getMessage() : ex.getReason()), ex);
+        }
         catch (final IOException ex)
         {
             throw new QueueException("cannot delete " + path + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private static QueueException permissionDenied(final Path path)
+    {
+        return new QueueException("cannot delete " + path + ": permission denied (only the file's owner or root " +
+            "can remove it from a sticky directory such as /dev/shm, and checking that it is a queue needs read " +
+            "permission)");
+    }
+
+    /**
+     * @return "N live participants (pids ...)" if processes that exist hold rows of the queue, else null (also
+     * for a file whose header cannot be read: there are no rows to trust).
+     */
+    private static String liveParticipants(final Path path)
+    {
+        final QueueFile file;
+        try
+        {
+            file = QueueFile.open(path, true);
+        }
+        catch (final QueueException ex)
+        {
+            return null;
+        }
+        try
+        {
+            final ParticipantTable table = new ParticipantTable(file.buffer(),
+                file.geometry().participantTableOffset(), file.geometry().participantCapacity());
+            final java.util.TreeSet<Long> pids = new java.util.TreeSet<>();
+            int live = 0;
+            for (int index = 0; index < table.capacity(); index++)
+            {
+                final int state = table.rowState(index);
+                if (state != ParticipantDescriptor.ROW_FREE && state != ParticipantDescriptor.ROW_DEAD &&
+                    io.ipcq.internal.ProcessInfo.isAlive(table.pid(index), table.startTime(index)))
+                {
+                    live++;
+                    pids.add(table.pid(index));
+                }
+            }
+            return live == 0 ? null : live + (live == 1 ? " live participant" : " live participants") +
+                " (pid " + pids.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")) +
+                ")";
+        }
+        finally
+        {
+            file.close();
         }
     }
 
@@ -226,7 +329,8 @@ public final class IpcQueue implements AutoCloseable
     private synchronized Producer producer(final int role)
     {
         checkOpen();
-        final int row = participants.attach(role, clock.nowEpochMs());
+        checkIntact();
+        final int row = attachRow(role);
         return attached(new Producer(this, row));
     }
 
@@ -262,8 +366,9 @@ public final class IpcQueue implements AutoCloseable
     private synchronized Consumer consumer(final int maxHeldLeases, final int role)
     {
         checkOpen();
+        checkIntact();
         checkMaxHeldLeases(maxHeldLeases);
-        final int row = participants.attach(role, clock.nowEpochMs());
+        final int row = attachRow(role);
         final RingConsumer[] servingOrder = new RingConsumer[lanes.length];
         for (int i = 0; i < lanes.length; i++)
         {
@@ -279,8 +384,9 @@ public final class IpcQueue implements AutoCloseable
     public synchronized Consumer deadLetterConsumer(final int maxHeldLeases)
     {
         checkOpen();
+        checkIntact();
         checkMaxHeldLeases(maxHeldLeases);
-        final int row = participants.attach(ParticipantDescriptor.ROLE_DEAD_LETTER_CONSUMER, clock.nowEpochMs());
+        final int row = attachRow(ParticipantDescriptor.ROLE_DEAD_LETTER_CONSUMER);
         return attached(new Consumer(this, row, new RingConsumer[]{ deadLetters.consumer() }, 0, maxHeldLeases));
     }
 
@@ -295,23 +401,52 @@ public final class IpcQueue implements AutoCloseable
     /**
      * Seals the queue: sends fail with {@link SendResult#SEALED} from now on, and blocking receives answer
      * {@link ReceiveStatus#END_OF_STREAM} once every message has been acknowledged or dead-lettered.
+     * <p>
+     * The one truth is each lane's sealed bit (bit 63 of its tail), which producers obey; lanes are sealed from
+     * lane 0 up, then the header's sealed word is set as a copy for readers. A sealer that dies between two lanes
+     * leaves the queue sealed (see {@link #isSealed()}) but some lanes still open: the next reaper pass seals the
+     * rest (docs/protocol.md #15; docs/crash-matrix.md, row SEAL1).
      */
     public void seal()
     {
         checkOpen();
+        for (final LaneRing lane : lanes)
+        {
+            lane.producer().seal();
+            if (io.ipcq.internal.CrashPoint.ENABLED)
+            {
+                io.ipcq.internal.CrashPoint.SEAL_AFTER_LANE.reached();
+            }
+        }
         file.buffer().putIntRelease(QueueDescriptor.SEALED_OFFSET, 1);
+    }
+
+    /**
+     * @return true once a seal has begun: lane 0's sealed bit is set (sealing sets lane 0 first, and no bit is
+     * ever cleared). The header's sealed word is only a copy, written after every lane.
+     */
+    public boolean isSealed()
+    {
+        return lanes[0].slots().isSealed();
+    }
+
+    /**
+     * Finishes a seal cut short by a crash (lane 0 sealed, a later lane not): run by every reaper pass.
+     */
+    private void finishSeal()
+    {
+        if (file.readOnly() || file.broken() != null || !lanes[0].slots().isSealed())
+        {
+            return;
+        }
         for (final LaneRing lane : lanes)
         {
             lane.producer().seal();
         }
-    }
-
-    /**
-     * @return true once any process has sealed the queue.
-     */
-    public boolean isSealed()
-    {
-        return file.buffer().getIntVolatile(QueueDescriptor.SEALED_OFFSET) != 0;
+        if (file.buffer().getIntVolatile(QueueDescriptor.SEALED_OFFSET) == 0)
+        {
+            file.buffer().putIntRelease(QueueDescriptor.SEALED_OFFSET, 1);
+        }
     }
 
     /**
@@ -342,6 +477,7 @@ public final class IpcQueue implements AutoCloseable
     public synchronized ReapResult sweep()
     {
         checkOpen();
+        checkIntact();
         ensureReaper();
         return sweeper.sweep();
     }
@@ -356,8 +492,17 @@ public final class IpcQueue implements AutoCloseable
     public synchronized ReapResult reap()
     {
         checkOpen();
+        checkIntact();
         ensureReaper();
-        final ReapResult result = reaper.reap();
+        ReapResult result = reaper.reap();
+        if (unreportedReap != null)
+        {
+            // What the row-less pass that made room for this process's own row did: part of this reap too.
+            result = sum(unreportedReap, result);
+            unreportedReap = null;
+        }
+        finishSeal();
+        QueueFile.removeDeadCreatorsLeftovers(file.path());
         for (final AttachedHandle handle : handles)
         {
             if (!participants.isOwnedActive(handle.participantIndex()))
@@ -368,11 +513,60 @@ public final class IpcQueue implements AutoCloseable
         return result;
     }
 
+    /**
+     * Takes a free participant row; when none is free, first runs a reaper pass that needs no row of its own to
+     * reclaim the rows of processes that are gone (so a queue whose every row belongs to a dead process never
+     * wedges), then tries again.
+     */
+    private int attachRow(final int role)
+    {
+        int row = participants.tryAttach(role, clock.nowEpochMs());
+        if (row < 0 && reclaimGoneRows())
+        {
+            row = participants.tryAttach(role, clock.nowEpochMs());
+        }
+        if (row < 0)
+        {
+            throw participants.fullException();
+        }
+        return row;
+    }
+
+    /**
+     * A reaper pass by a process that holds no row: its dead-letter moves name, as their mover, a row whose process
+     * is gone (the pass judges that row dead and frees it only after its sweep, so if this process dies mid-move,
+     * the move names a gone holder and the next pass parks and retries it, as for any dead mover).
+     *
+     * @return true if it freed a row.
+     */
+    private boolean reclaimGoneRows()
+    {
+        final int donor = participants.firstGoneRow();
+        if (donor < 0)
+        {
+            return false;
+        }
+        final LeaseSweeper rowlessSweeper = new LeaseSweeper(file.buffer(), lanes, deadLetters, clock,
+            donor + 1, file.heartbeatTimeoutMs());
+        final ReapResult result =
+            new Reaper(participants, rowlessSweeper, clock, file.heartbeatTimeoutMs(), -1).reap();
+        unreportedReap = unreportedReap == null ? result : sum(unreportedReap, result);
+        return result.reclaimedParticipants() > 0;
+    }
+
+    private static ReapResult sum(final ReapResult a, final ReapResult b)
+    {
+        return new ReapResult(a.expired() + b.expired(), a.deadLettered() + b.deadLettered(),
+            a.parked() + b.parked(), a.requeuedSeen() + b.requeuedSeen(), a.revokedDead() + b.revokedDead(),
+            a.repairedClaims() + b.repairedClaims(), a.deadParticipants() + b.deadParticipants(),
+            a.reclaimedParticipants() + b.reclaimedParticipants());
+    }
+
     private void ensureReaper()
     {
         if (reaper == null)
         {
-            adminRow = participants.attach(ParticipantDescriptor.ROLE_ADMIN, clock.nowEpochMs());
+            adminRow = attachRow(ParticipantDescriptor.ROLE_ADMIN);
             sweeper = new LeaseSweeper(file.buffer(), lanes, deadLetters, clock, adminRow + 1,
                 file.heartbeatTimeoutMs());
             reaper = new Reaper(participants, sweeper, clock, file.heartbeatTimeoutMs(), adminRow);
@@ -397,10 +591,20 @@ public final class IpcQueue implements AutoCloseable
                 {
                     evict(row);
                 }
+
+                public boolean fileIntact()
+                {
+                    final String reason = file.checkIntact();
+                    if (reason != null)
+                    {
+                        brokenUnder(reason);
+                    }
+                    return reason == null;
+                }
             }, adminRow, file.heartbeatTimeoutMs());
-            agentRunner = new AgentRunner(
-                new SleepingMillisIdleStrategy(Math.max(1, QueueAgent.beatInterval(file.heartbeatTimeoutMs()) / 2)),
-                Throwable::printStackTrace, null, new SynchronizedReaping(agent, this));
+            agentIdle = new QueueAgent.Idle(
+                Math.max(1, QueueAgent.beatInterval(file.heartbeatTimeoutMs()) / 2) * 1_000_000L);
+            agentRunner = new AgentRunner(agentIdle, new AgentErrors(this), null, new SynchronizedReaping(agent, this));
             final Thread thread = new Thread(agentRunner, "ipcq-agent-" + file.path().getFileName());
             thread.setDaemon(true);
             thread.start();
@@ -409,16 +613,112 @@ public final class IpcQueue implements AutoCloseable
     }
 
     /**
+     * The agent's error handler: one line on stderr per kind of error (with the stack trace only when the system
+     * property {@code ipcq.verbose} is true, as {@code ipcq --verbose} sets it), and every error counted. An
+     * {@link InternalError} is what the JVM throws for a fault in a plain read or write of a mapping whose file was
+     * truncated: the file is then marked broken, so no one touches the mapping again.
+     */
+    private static final class AgentErrors implements org.agrona.ErrorHandler
+    {
+        private final IpcQueue queue;
+        private final java.util.Set<String> reported = new java.util.HashSet<>();
+
+        AgentErrors(final IpcQueue queue)
+        {
+            this.queue = queue;
+        }
+
+        @Override
+        public void onError(final Throwable error)
+        {
+            queue.agentErrors.incrementAndGet();
+            if (error instanceof InternalError)
+            {
+                queue.brokenUnder(queue.file.path() + " faulted on a mapped access (truncated while mapped?): " +
+                    error.getMessage());
+            }
+            final String line = "ipcq: agent of " + queue.file.path() + ": " + error.getClass().getSimpleName() +
+                (error.getMessage() == null ? "" : ": " + error.getMessage());
+            synchronized (reported)
+            {
+                if (!reported.add(line.replaceAll("[0-9]+", "N")))
+                {
+                    return;
+                }
+            }
+            System.err.println(line.replaceAll("\\s*[\\r\\n]+\\s*", "; "));
+            if (Boolean.getBoolean("ipcq.verbose"))
+            {
+                error.printStackTrace();
+            }
+        }
+    }
+
+    /**
+     * @return how many errors the background agent met (each also reported once on stderr by kind).
+     */
+    public long agentErrorCount()
+    {
+        return agentErrors.get();
+    }
+
+    /**
+     * The file was found truncated or replaced: from now on nothing of this process touches the mapping, and every
+     * handle fails its next call with a {@link QueueException} that says why.
+     */
+    void brokenUnder(final String reason)
+    {
+        file.markBroken(reason);
+        for (final AttachedHandle handle : handlesSnapshot())
+        {
+            handle.evict();
+        }
+    }
+
+    private synchronized List<AttachedHandle> handlesSnapshot()
+    {
+        return new ArrayList<>(handles);
+    }
+
+    /**
      * Runs the agent's duty cycle under the queue's lock, so a reap from the API and one from the agent never
      * overlap (the reaper keeps memory between passes).
      */
-    private record SynchronizedReaping(QueueAgent agent, IpcQueue queue) implements org.agrona.concurrent.Agent
+    private static final class SynchronizedReaping implements org.agrona.concurrent.Agent
     {
+        /** How often the elected reaper looks for what creators killed mid-create left (a directory scan). */
+        private static final long LEFTOVER_SCAN_INTERVAL_NS = 60_000_000_000L;
+
+        private final QueueAgent agent;
+        private final IpcQueue queue;
+        private long nextLeftoverScanNs = System.nanoTime();
+
+        SynchronizedReaping(final QueueAgent agent, final IpcQueue queue)
+        {
+            this.agent = agent;
+            this.queue = queue;
+        }
+
         public int doWork()
         {
             synchronized (queue)
             {
-                return queue.closed ? 0 : agent.doWork();
+                if (queue.closed || queue.file.broken() != null)
+                {
+                    return 0;
+                }
+                final int work = agent.doWork();
+                if (work > 0)
+                {
+                    queue.finishSeal();
+                    if (System.nanoTime() - nextLeftoverScanNs >= 0 && queue.adminRow >= 0 &&
+                        queue.file.buffer().getLongVolatile(QueueDescriptor.REAPER_OWNER_OFFSET) == queue.adminRow + 1)
+                    {
+                        nextLeftoverScanNs = System.nanoTime() + LEFTOVER_SCAN_INTERVAL_NS;
+                        QueueFile.removeDeadCreatorsLeftovers(queue.file.path());
+                    }
+                }
+                return work;
             }
         }
 
@@ -549,7 +849,9 @@ public final class IpcQueue implements AutoCloseable
         }
         if (runner != null)
         {
-            // Outside the lock: the agent's duty cycle takes it.
+            // Outside the lock: the agent's duty cycle takes it. Woken first, so it stops now rather than at the
+            // end of its idle sleep (up to half a beat interval: a one-shot command would wait for it).
+            agentIdle.wake();
             runner.close();
         }
         synchronized (this)
@@ -558,7 +860,8 @@ public final class IpcQueue implements AutoCloseable
             {
                 return;
             }
-            for (final AutoCloseable handle : new ArrayList<>(handles))
+            final boolean broken = file.broken() != null;
+            for (final AutoCloseable handle : broken ? List.<AutoCloseable>of() : new ArrayList<>(handles))
             {
                 try
                 {
@@ -569,7 +872,8 @@ public final class IpcQueue implements AutoCloseable
                     // keep closing the others
                 }
             }
-            if (adminRow >= 0)
+            // A truncated or replaced file is left alone: a write there could crash this JVM (SIGBUS).
+            if (adminRow >= 0 && !broken)
             {
                 participants.detach(adminRow);
             }
@@ -621,7 +925,10 @@ public final class IpcQueue implements AutoCloseable
     {
         if (handles.remove(handle) && !closed)
         {
-            participants.detach(row);
+            if (file.broken() == null)
+            {
+                participants.detach(row);
+            }
             refreshAttachedRows();
         }
     }
@@ -640,6 +947,22 @@ public final class IpcQueue implements AutoCloseable
         if (closed)
         {
             throw new IllegalStateException("queue " + file.path() + " is closed");
+        }
+        file.checkNotBroken();
+    }
+
+    /**
+     * Looks at the file now (size and identity), as the agent does at each pass.
+     *
+     * @throws QueueException if it was truncated or replaced.
+     */
+    private void checkIntact()
+    {
+        final String reason = file.checkIntact();
+        if (reason != null)
+        {
+            brokenUnder(reason);
+            throw QueueFile.brokenException(reason);
         }
     }
 

@@ -20,6 +20,9 @@ import java.time.Duration;
  */
 public final class Lease implements AutoCloseable
 {
+    private static final Duration MAX_EXTENSION =
+        Duration.ofMillis(io.ipcq.layout.QueueDescriptor.MAX_DURATION_MS);
+
     private final Consumer consumer;
     private final SlotLease slot = new SlotLease();
     private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
@@ -152,6 +155,7 @@ public final class Lease implements AutoCloseable
     public boolean ack()
     {
         checkActive();
+        checkFile();
         final boolean acked = slot.ring().ack(slot);
         end(acked ? CounterIndex.ACKED : CounterIndex.FENCED_ACKS);
         return acked;
@@ -166,6 +170,7 @@ public final class Lease implements AutoCloseable
     public boolean release()
     {
         checkActive();
+        checkFile();
         final int result = slot.ring().requeueOrDeadLetter(
             slot.position(), slot.leasedWord(), consumer.maxDeliveries(), consumer.queue().deadLetterRing().producer(),
             consumer.holder());
@@ -187,10 +192,17 @@ public final class Lease implements AutoCloseable
      *
      * @param duration the new lease length from now.
      * @return false if the lease had been taken away or is being expired (nothing changed).
+     * @throws IllegalArgumentException if {@code duration} is negative or longer than 365 days.
      */
     public boolean extend(final Duration duration)
     {
         checkActive();
+        checkFile();
+        if (duration.isNegative() || duration.compareTo(MAX_EXTENSION) > 0)
+        {
+            // A deadline is 40 bits of ms since creation: a longer extension could wrap it (see QueueDescriptor).
+            throw new IllegalArgumentException("a lease can be extended by 0 to 365 days, not " + duration);
+        }
         final long deadline = consumer.queue().clock().nowSinceCreated() + duration.toMillis();
         final boolean extended = !fenced && slot.ring().extend(slot, deadline);
         if (!extended)
@@ -222,7 +234,18 @@ public final class Lease implements AutoCloseable
     private void end(final int counterIndex)
     {
         active = false;
-        consumer.finished(counterIndex);
+        consumer.finished(this, counterIndex);
+    }
+
+    /**
+     * A consumer is evicted when its file was found truncated or replaced: then no ack may touch the mapping.
+     */
+    private void checkFile()
+    {
+        if (consumer.isEvicted())
+        {
+            consumer.checkFileIntact();
+        }
     }
 
     private void checkActive()

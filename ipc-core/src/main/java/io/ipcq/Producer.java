@@ -88,6 +88,18 @@ public final class Producer extends AttachedHandle
     private SendResult offer(
         final int lane, final DirectBuffer source, final int offset, final int length, final long originId)
     {
+        try
+        {
+            return offerChecked(lane, source, offset, length);
+        }
+        catch (final InternalError error)
+        {
+            throw faulted(error);
+        }
+    }
+
+    private SendResult offerChecked(final int lane, final DirectBuffer source, final int offset, final int length)
+    {
         checkOpen();
         final RingProducer ring = queue.lane(lane).producer();
         checkLength(length);
@@ -230,7 +242,8 @@ public final class Producer extends AttachedHandle
     {
         if (!closed)
         {
-            for (final Claim claim : claims)
+            // On a truncated or replaced file nothing is written: a CAS there would crash the JVM (SIGBUS).
+            for (final Claim claim : fileBroken() ? java.util.List.<Claim>of() : claims)
             {
                 if (claim.isActive() && claim.producer() == this)
                 {

@@ -16,8 +16,12 @@ import java.util.Objects;
  * @param maxDeliveries       deliveries before a message goes to the dead-letter ring.
  * @param participantCapacity how many producer and consumer handles may be attached at once.
  * @param deadLetterCapacity  slots of the dead-letter ring, a power of two.
- * @param groupShared         file mode 0660 instead of 0600.
+ * @param groupShared         file mode 0660 instead of 0600 (what {@link #mode} is then).
  * @param force               replace an existing file at the path.
+ * @param mode                the file's permission bits, e.g. {@code 0600} (owner only) or {@code 0660} (owner and
+ *                            group); read and write bits of owner and group only: who can read a queue can also
+ *                            write it (every reader leases and acks).
+ * @param group               the group to give the file to (before any byte is written), or null for the creator's.
  */
 public record QueueConfig(
     int lanes,
@@ -29,7 +33,9 @@ public record QueueConfig(
     int participantCapacity,
     int deadLetterCapacity,
     boolean groupShared,
-    boolean force)
+    boolean force,
+    int mode,
+    String group)
 {
     /**
      * Validates the configuration (each component as described on the record).
@@ -50,6 +56,8 @@ public record QueueConfig(
     {
         Objects.requireNonNull(leaseTimeout, "leaseTimeout");
         Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
+        checkDuration("lease timeout", leaseTimeout);
+        checkDuration("heartbeat timeout", heartbeatTimeout);
         if (leaseTimeout.toMillis() < 1)
         {
             throw new IllegalArgumentException("lease timeout must be at least 1ms: " + leaseTimeout);
@@ -58,13 +66,64 @@ public record QueueConfig(
         {
             throw new IllegalArgumentException("heartbeat timeout must be at least 1ms: " + heartbeatTimeout);
         }
+        if ((mode & ~0660) != 0 || (mode & 0600) != 0600)
+        {
+            throw new IllegalArgumentException("mode 0" + Integer.toOctalString(mode) + " cannot work: the owner " +
+                "must read and write (0600), and only the group's read and write bits may be added (0640, 0660); " +
+                "no execute bits, nothing for others");
+        }
+        if (group != null && group.isBlank())
+        {
+            throw new IllegalArgumentException("group must be a group name, not blank");
+        }
         if (maxDeliveries < 1)
         {
             throw new IllegalArgumentException("max deliveries must be at least 1: " + maxDeliveries);
         }
+        if (participantCapacity < 2)
+        {
+            // Each process attached to a queue takes a row for its agent (heartbeats, reaper election, reaper
+            // passes) besides one per producer or consumer handle: one row can never be enough.
+            throw new IllegalArgumentException("participant capacity " + participantCapacity + " cannot work: " +
+                "each attached process takes one row for its agent besides one per producer or consumer, so at " +
+                "least 2");
+        }
         // Fields are assigned after a compact constructor body: validate the parameters themselves.
         new QueueDescriptor.Geometry(lanes, capacity, maxPayloadLength, participantCapacity, deadLetterCapacity)
             .validate();
+    }
+
+    /**
+     * Deadlines are 40 bits of ms since creation: a duration past {@link QueueDescriptor#MAX_DURATION_MS} could
+     * overflow that field within the queue's life ({@link QueueDescriptor#MAX_QUEUE_AGE_MS}).
+     */
+    private static void checkDuration(final String name, final Duration duration)
+    {
+        if (duration.compareTo(Duration.ofMillis(QueueDescriptor.MAX_DURATION_MS)) > 0)
+        {
+            throw new IllegalArgumentException(name + " of " + duration.getSeconds() + "s is too long: at most 365 days (" +
+                QueueDescriptor.MAX_DURATION_MS + "ms), so that every deadline fits the 40-bit field for the " +
+                "queue's whole life of about 33.8 years");
+        }
+    }
+
+    /**
+     * @return {@link #mode} as permissions.
+     */
+    public java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions()
+    {
+        final var permissions = java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+        permissions.add(java.nio.file.attribute.PosixFilePermission.OWNER_READ);
+        permissions.add(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        if ((mode & 0040) != 0)
+        {
+            permissions.add(java.nio.file.attribute.PosixFilePermission.GROUP_READ);
+        }
+        if ((mode & 0020) != 0)
+        {
+            permissions.add(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE);
+        }
+        return permissions;
     }
 
     /**
@@ -100,6 +159,8 @@ public record QueueConfig(
         private int deadLetterCapacity = -1;
         private boolean groupShared;
         private boolean force;
+        private int mode = -1;
+        private String group;
 
         /**
          * @param lanes priority lanes.
@@ -202,13 +263,35 @@ public record QueueConfig(
         }
 
         /**
+         * @param mode permission bits, {@code 0600}, {@code 0640} or {@code 0660} (default 0600, or 0660 if
+         *             group-shared).
+         * @return this.
+         */
+        public Builder mode(final int mode)
+        {
+            this.mode = mode;
+            return this;
+        }
+
+        /**
+         * @param group the group the file is given to, or null for the creator's (default).
+         * @return this.
+         */
+        public Builder group(final String group)
+        {
+            this.group = group;
+            return this;
+        }
+
+    /**
          * @return the configuration.
          * @throws IllegalArgumentException if a value is out of range.
          */
         public QueueConfig build()
         {
             return new QueueConfig(lanes, capacity, maxPayloadLength, leaseTimeout, heartbeatTimeout, maxDeliveries,
-                participantCapacity, deadLetterCapacity < 0 ? capacity : deadLetterCapacity, groupShared, force);
+                participantCapacity, deadLetterCapacity < 0 ? capacity : deadLetterCapacity, groupShared, force,
+                mode >= 0 ? mode : groupShared ? 0660 : 0600, group);
         }
     }
 }

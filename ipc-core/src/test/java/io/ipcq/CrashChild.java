@@ -29,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code claim PATH SEQ}: claims a slot on lane 0 and writes SEQ into it, prints {@code CLAIMED}, waits for
  *   {@code GO}, then commits ({@code COMMITTED}) and reports whether it finds itself evicted ({@code EVICTED ...},
  *   {@code SEND_THROWS ...} or {@code SEND ...}).</li>
+ *   <li>{@code create PATH MODE [GROUP]}: creates (replacing) a queue with that octal mode and group; prints
+ *   {@code CREATING pid} first (the crash points inside create leave its temporary file behind).</li>
+ *   <li>{@code seal PATH}: seals the queue ({@code SEALING} first, {@code SEALED} after).</li>
  *   <li>{@code reaper PATH}: attaches an idle consumer so its background agent runs and wins the reaper election;
  *   prints {@code REAPER ownerWord} and idles (the agent reaps until a crash point halts it).</li>
  * </ul>
@@ -66,6 +69,8 @@ public final class CrashChild
                 case "consume" -> consume(path, Integer.parseInt(args[2]), args[3]);
                 case "reaper" -> reaper(path);
                 case "claim" -> claim(path, Long.parseLong(args[2]));
+                case "create" -> create(path, Integer.parseInt(args[2], 8), args.length > 3 ? args[3] : null);
+                case "seal" -> seal(path);
                 default -> throw new IllegalArgumentException("unknown mode " + mode);
             }
         }
@@ -84,6 +89,23 @@ public final class CrashChild
     }
 
     // ---------------------------------------------------------------------------------------------------------
+
+    private static void create(final Path path, final int mode, final String group)
+    {
+        say("CREATING " + ProcessHandle.current().pid());
+        IpcQueue.create(path, QueueConfig.builder().capacity(1024).maxPayloadLength(1024).mode(mode).group(group)
+            .force(true).build()).close();
+        say("CREATED");
+    }
+
+    private static void seal(final Path path)
+    {
+        final IpcQueue queue = IpcQueue.open(path);
+        say("SEALING");
+        queue.seal();
+        say("SEALED");
+        queue.close();
+    }
 
     private static void produce(final Path path, final int count) throws InterruptedException
     {
@@ -211,6 +233,7 @@ public final class CrashChild
         catch (final RuntimeException ex)
         {
             say("LEASE_THROWS " + ex.getClass().getSimpleName());
+            say("LEASE_THROWS_MESSAGE " + ex.getMessage());
         }
     }
 

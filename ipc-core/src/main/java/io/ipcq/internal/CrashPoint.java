@@ -26,7 +26,10 @@ public enum CrashPoint
     EXPIRE_AFTER_DEADLINE_CAS,
     DEAD_LETTER_AFTER_STATE_CAS,
     DEAD_LETTER_AFTER_COPY_COMMIT,
-    DEAD_LETTER_AFTER_FREE;
+    DEAD_LETTER_AFTER_FREE,
+    SEAL_AFTER_LANE,
+    CREATE_AFTER_OPEN,
+    CREATE_AFTER_MODE;
 
     public static final String PROPERTY = "ipcq.test.crashAt";
     /** Exit status of a JVM halted by a crash point. */

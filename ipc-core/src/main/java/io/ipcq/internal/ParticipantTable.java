@@ -43,6 +43,51 @@ public final class ParticipantTable
      */
     public int attach(final int role, final long nowEpochMs)
     {
+        final int index = tryAttach(role, nowEpochMs);
+        if (index < 0)
+        {
+            throw fullException();
+        }
+        return index;
+    }
+
+    /**
+     * @return what {@link #attach} throws when every row is taken.
+     */
+    public QueueException fullException()
+    {
+        return new QueueException("cannot attach: all " + capacity + " participant rows are taken by live " +
+            "processes (create the queue with a larger participant capacity, or stop some of them)");
+    }
+
+    /**
+     * @return the first row in use whose process is gone (no such pid, a zombie, or the pid reused), or -1: the
+     * row a reaper pass that holds no row of its own can write as the mover of its dead-letter moves (that row
+     * stays dead, naming a gone process, until the pass has finished with it: see {@code IpcQueue}).
+     */
+    public int firstGoneRow()
+    {
+        for (int index = 0; index < capacity; index++)
+        {
+            final int state = rowState(index);
+            final long pid = pid(index);
+            if (state != ROW_FREE && pid != 0 && !ProcessInfo.isAlive(pid, startTime(index)))
+            {
+                return index;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Takes a free row if there is one.
+     *
+     * @param role       one of the ROLE_ constants.
+     * @param nowEpochMs attach time, also the first heartbeat.
+     * @return the row index, or -1 if every row is taken.
+     */
+    public int tryAttach(final int role, final long nowEpochMs)
+    {
         for (int index = 0; index < capacity; index++)
         {
             final int row = rowOffset(index);
@@ -64,8 +109,7 @@ public final class ParticipantTable
                 return index;
             }
         }
-        throw new QueueException("cannot attach: all " + capacity + " participant rows are taken " +
-            "(create the queue with a larger participant capacity, or reap dead participants)");
+        return -1;
     }
 
     /**

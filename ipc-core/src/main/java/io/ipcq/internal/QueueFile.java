@@ -22,6 +22,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 
 import static io.ipcq.layout.QueueDescriptor.*;
@@ -33,8 +34,14 @@ import static io.ipcq.layout.QueueDescriptor.*;
 public final class QueueFile implements AutoCloseable
 {
     private static final int FILL_CHUNK = 1 << 20;
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY =
+        PosixFilePermissions.fromString("rw-------");
 
     private final Path path;
+    /** Kept open for the mapping's life: its fstat size tells whether the file was truncated under the mapping. */
+    private final FileChannel channel;
+    /** The file's identity (device and inode) when mapped: another identity at the path means it was replaced. */
+    private final Object fileKey;
     private final MappedByteBuffer mapping;
     private final UnsafeBuffer buffer;
     private final boolean readOnly;
@@ -43,10 +50,16 @@ public final class QueueFile implements AutoCloseable
     private final long leaseTimeoutMs;
     private final long heartbeatTimeoutMs;
     private final long createdEpochMs;
+    /** Null while the file is intact; once it was truncated or replaced, why (and it stays so). */
+    private volatile String broken;
 
-    private QueueFile(final Path path, final MappedByteBuffer mapping, final boolean readOnly)
+    private QueueFile(
+        final Path path, final FileChannel channel, final Object fileKey, final MappedByteBuffer mapping,
+        final boolean readOnly)
     {
         this.path = path;
+        this.channel = channel;
+        this.fileKey = fileKey;
         this.mapping = mapping;
         this.readOnly = readOnly;
         this.buffer = new UnsafeBuffer(mapping);
@@ -70,6 +83,11 @@ public final class QueueFile implements AutoCloseable
     public static QueueFile create(final Path path, final QueueConfig config, final long nowEpochMs)
     {
         final QueueDescriptor.Geometry geometry = config.geometry().validate();
+        if (path.toString().isEmpty() || path.getFileName() == null || path.getFileName().toString().isEmpty())
+        {
+            throw new QueueException("cannot create '" + path + "': the path is empty (give a file path, e.g. " +
+                "/dev/shm/orders)");
+        }
         final Path absolute = path.toAbsolutePath();
         final Path dir = absolute.getParent();
         if (dir == null || !Files.isDirectory(dir))
@@ -81,20 +99,33 @@ public final class QueueFile implements AutoCloseable
             throw new QueueException("cannot create " + path + ": a file already exists there (force to replace)");
         }
 
-        final Path temp = dir.resolve("." + absolute.getFileName() + ".creating-" + ProcessInfo.selfPid() + "-" +
-            System.nanoTime());
+        removeDeadCreatorsLeftovers(absolute);
+        final Path temp = dir.resolve(temporaryPrefix(absolute) + ProcessInfo.selfPid() + "-" + System.nanoTime());
         final long length = geometry.fileLength();
         MappedByteBuffer mapping = null;
+        FileChannel channel = null;
         try
         {
-            Files.createFile(temp);
-            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString(
-                config.groupShared() ? "rw-rw----" : "rw-------"));
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE))
+            // Owner-only from the first instant (O_CREAT with mode 0600 in the same call: no window in which
+            // anyone else can open it), then the group, then the final mode, all before any byte is written.
+            channel = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            if (CrashPoint.ENABLED)
             {
-                allocate(channel, length, path);
-                mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
+                CrashPoint.CREATE_AFTER_OPEN.reached();
             }
+            if (config.group() != null)
+            {
+                setGroup(temp, config.group(), path);
+            }
+            // Exactly the mode asked for (the umask does not apply to chmod), once the group is the right one.
+            Files.setPosixFilePermissions(temp, config.permissions());
+            if (CrashPoint.ENABLED)
+            {
+                CrashPoint.CREATE_AFTER_MODE.reached();
+            }
+            allocate(channel, length, path);
+            mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
             final UnsafeBuffer buffer = new UnsafeBuffer(mapping);
             buffer.verifyAlignment();
             initialise(buffer, geometry, config, nowEpochMs);
@@ -109,8 +140,10 @@ public final class QueueFile implements AutoCloseable
                 Files.createLink(absolute, temp);
                 Files.delete(temp);
             }
-            final QueueFile file = new QueueFile(absolute, mapping, false);
+            final Object fileKey = Files.readAttributes(absolute, BasicFileAttributes.class).fileKey();
+            final QueueFile file = new QueueFile(absolute, channel, fileKey, mapping, false);
             mapping = null;
+            channel = null;
             return file;
         }
         catch (final FileAlreadyExistsException ex)
@@ -131,6 +164,7 @@ public final class QueueFile implements AutoCloseable
             {
                 IoUtil.unmap(mapping);
             }
+            closeQuietly(channel);
             try
             {
                 Files.deleteIfExists(temp);
@@ -138,6 +172,141 @@ public final class QueueFile implements AutoCloseable
             catch (final IOException ignore)
             {
                 // best effort: the temporary name starts with a dot and is never opened as a queue
+            }
+        }
+    }
+
+    private static void setGroup(final Path temp, final String group, final Path path) throws IOException
+    {
+        final java.nio.file.attribute.GroupPrincipal principal;
+        try
+        {
+            principal = temp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+        }
+        catch (final java.nio.file.attribute.UserPrincipalNotFoundException ex)
+        {
+            throw new QueueException("cannot create " + path + ": no group named '" + group + "'");
+        }
+        try
+        {
+            Files.getFileAttributeView(temp, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(principal);
+        }
+        catch (final java.nio.file.FileSystemException ex)
+        {
+            throw new QueueException("cannot create " + path + ": cannot give it to group '" + group +
+                "' (only its members, or root, can): " + ex.getReason());
+        }
+    }
+
+    /**
+     * @param absolute a queue's path.
+     * @return the start of the hidden names its creators build it under: {@code .NAME.creating-}, then
+     * {@code PID-NANOS}.
+     */
+    public static String temporaryPrefix(final Path absolute)
+    {
+        return "." + absolute.getFileName() + ".creating-";
+    }
+
+    /**
+     * Removes the hidden files ({@code .NAME.creating-PID-NANOS}) that creators of this queue killed mid-create
+     * left (create runs it first; so do the reaper's callers and {@code delete}). A leftover is its creator's while
+     * that pid lives and started before the file was last written; otherwise the creator is gone (or the pid was
+     * reused) and the file is removed.
+     *
+     * @param path the queue's path.
+     * @return how many were removed.
+     */
+    public static int removeDeadCreatorsLeftovers(final Path path)
+    {
+        final Path absolute = path.toAbsolutePath();
+        final Path dir = absolute.getParent();
+        if (dir == null || absolute.getFileName() == null)
+        {
+            return 0;
+        }
+        final String prefix = temporaryPrefix(absolute);
+        int removed = 0;
+        try (java.nio.file.DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir,
+            entry -> entry.getFileName().toString().startsWith(prefix)))
+        {
+            for (final Path leftover : leftovers)
+            {
+                final String rest = leftover.getFileName().toString().substring(prefix.length());
+                final int dash = rest.indexOf('-');
+                final long pid;
+                try
+                {
+                    pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
+                }
+                catch (final NumberFormatException ex)
+                {
+                    continue;
+                }
+                if (!creatorGone(pid, leftover))
+                {
+                    continue;
+                }
+                try
+                {
+                    if (Files.deleteIfExists(leftover))
+                    {
+                        removed++;
+                    }
+                }
+                catch (final IOException ignore)
+                {
+                    // not ours to remove (another user's directory entry): leave it
+                }
+            }
+        }
+        catch (final IOException | java.nio.file.DirectoryIteratorException ignore)
+        {
+            // an unreadable directory: nothing to clean here
+        }
+        return removed;
+    }
+
+    private static boolean creatorGone(final long pid, final Path leftover)
+    {
+        if (pid == ProcessInfo.selfPid())
+        {
+            return false;
+        }
+        if (!ProcessInfo.isAlive(pid, ProcessInfo.UNKNOWN_START_TIME))
+        {
+            return true;
+        }
+        // The pid lives: it is the creator only if it started before the file was made (else the pid was reused).
+        final var started = ProcessHandle.of(pid).flatMap(handle -> handle.info().startInstant());
+        if (started.isEmpty())
+        {
+            return false;
+        }
+        try
+        {
+            final BasicFileAttributes attributes = Files.readAttributes(leftover, BasicFileAttributes.class);
+            final java.time.Instant made = attributes.creationTime().toInstant();
+            // Start instants are derived from boot time in clock ticks: allow a second of rounding.
+            return started.get().isAfter(made.plusSeconds(1));
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    private static void closeQuietly(final FileChannel channel)
+    {
+        if (channel != null)
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ignore)
+            {
+                // nothing left to release
             }
         }
     }
@@ -155,7 +324,7 @@ public final class QueueFile implements AutoCloseable
         try
         {
             // One look at the file, so a file deleted meanwhile reads "does not exist", not "not a regular file".
-            if (!Files.readAttributes(absolute, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile())
+            if (!Files.readAttributes(absolute, BasicFileAttributes.class).isRegularFile())
             {
                 throw new CorruptQueueException(path + " is not a queue: not a regular file");
             }
@@ -168,17 +337,22 @@ public final class QueueFile implements AutoCloseable
         {
             throw new QueueException("cannot open " + path + ": " + ex.getMessage(), ex);
         }
-        try (FileChannel channel = readOnly ?
-            FileChannel.open(absolute, StandardOpenOption.READ) :
-            FileChannel.open(absolute, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        FileChannel channel = null;
+        try
         {
+            channel = readOnly ?
+                FileChannel.open(absolute, StandardOpenOption.READ) :
+                FileChannel.open(absolute, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            final Object fileKey = Files.readAttributes(absolute, BasicFileAttributes.class).fileKey();
             final long size = channel.size();
             HeaderFlyweight.checkFileSize(path.toString(), size);
             final MappedByteBuffer mapping = channel.map(
                 readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, size);
             try
             {
-                return new QueueFile(absolute, mapping, readOnly);
+                final QueueFile file = new QueueFile(absolute, channel, fileKey, mapping, readOnly);
+                channel = null;
+                return file;
             }
             catch (final RuntimeException ex)
             {
@@ -197,6 +371,10 @@ public final class QueueFile implements AutoCloseable
         catch (final IOException ex)
         {
             throw new QueueException("cannot open " + path + ": " + ex.getMessage(), ex);
+        }
+        finally
+        {
+            closeQuietly(channel);
         }
     }
 
@@ -291,9 +469,103 @@ public final class QueueFile implements AutoCloseable
         return createdEpochMs;
     }
 
+    /**
+     * Checks that the file is still the one mapped, whole: its size (fstat of the descriptor kept open) equals the
+     * mapping's, and the path still names it (same device and inode). Once either fails, it fails for good: a
+     * truncated mapping turns a write or a CAS into SIGBUS, which the JVM cannot turn into an exception, and a
+     * replaced file means other processes now use another queue. A file removed from its path is not broken: the
+     * processes that have it mapped can still drain it.
+     *
+     * @return null while intact; otherwise why not (also what {@link #broken()} says from then on).
+     */
+    public String checkIntact()
+    {
+        String reason = broken;
+        if (reason != null)
+        {
+            return reason;
+        }
+        try
+        {
+            final long size = channel.size();
+            if (size != mapping.capacity())
+            {
+                reason = path + " was " + (size < mapping.capacity() ? "truncated" : "resized") + " to " + size +
+                    " bytes while mapped (it had " + mapping.capacity() + ")";
+            }
+            else
+            {
+                // Followed as open followed it: a queue opened through a symbolic link names the link's target.
+                final Object keyNow = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+                if (fileKey != null && !fileKey.equals(keyNow))
+                {
+                    reason = path + " was replaced while mapped: the path now names another file";
+                }
+            }
+        }
+        catch (final NoSuchFileException ex)
+        {
+            return null;
+        }
+        catch (final IOException ex)
+        {
+            // Cannot tell (interrupted, or the descriptor was closed): judge again at the next check.
+            return null;
+        }
+        if (reason != null)
+        {
+            markBroken(reason);
+        }
+        return broken;
+    }
+
+    /**
+     * Records that the mapping must no longer be touched (the first reason wins).
+     *
+     * @param reason what happened to the file.
+     */
+    public void markBroken(final String reason)
+    {
+        if (broken == null)
+        {
+            broken = reason;
+        }
+    }
+
+    /**
+     * @return null while the file is intact, else why it is not (see {@link #checkIntact()}).
+     */
+    public String broken()
+    {
+        return broken;
+    }
+
+    /**
+     * @throws QueueException if the file was found truncated or replaced.
+     */
+    public void checkNotBroken()
+    {
+        final String reason = broken;
+        if (reason != null)
+        {
+            throw brokenException(reason);
+        }
+    }
+
+    /**
+     * @param reason what happened to the file.
+     * @return the exception every call gets once the file is broken.
+     */
+    public static QueueException brokenException(final String reason)
+    {
+        return new QueueException(reason + ": this process no longer uses it (a write to a truncated mapping " +
+            "crashes the JVM with SIGBUS); stop every process using the queue, then recreate it");
+    }
+
     @Override
     public void close()
     {
         IoUtil.unmap(mapping);
+        closeQuietly(channel);
     }
 }

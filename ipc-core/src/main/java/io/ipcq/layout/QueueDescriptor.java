@@ -108,6 +108,18 @@ public final class QueueDescriptor
     /** Agrona buffers index with an int: the whole file must fit in one. */
     public static final long MAX_FILE_LENGTH = Integer.MAX_VALUE & ~4095L;
 
+    /**
+     * Longest lease timeout, heartbeat timeout or lease extension: 365 days. Deadlines are stored as 40 bits of ms
+     * since the file's creation (see {@link SlotDescriptor#DEADLINE_MASK}); bounding every duration lets the queue
+     * live {@link #MAX_QUEUE_AGE_MS} without a deadline ever overflowing its field.
+     */
+    public static final long MAX_DURATION_MS = 365L * 24 * 3600 * 1000;
+    /**
+     * How long a queue works after its creation: 2^40 ms (about 34.8 years) less the longest duration, about
+     * 33.8 years. Opening an older queue fails (its deadlines would wrap).
+     */
+    public static final long MAX_QUEUE_AGE_MS = SlotDescriptor.DEADLINE_MASK - MAX_DURATION_MS;
+
     public static final int MAGIC_OFFSET = 0;
     public static final int LAYOUT_VERSION_OFFSET = 8;
     public static final int HEADER_LENGTH_OFFSET = 12;

@@ -230,12 +230,12 @@ public final class HeaderFlyweight
         {
             throw new CorruptQueueException(name + " has a corrupt header: max deliveries is " + maxDeliveries());
         }
-        if (leaseTimeoutMs() < 1)
+        if (leaseTimeoutMs() < 1 || leaseTimeoutMs() > QueueDescriptor.MAX_DURATION_MS)
         {
             throw new CorruptQueueException(name + " has a corrupt header: lease timeout is " + leaseTimeoutMs() +
                 "ms");
         }
-        if (heartbeatTimeoutMs() < 1)
+        if (heartbeatTimeoutMs() < 1 || heartbeatTimeoutMs() > QueueDescriptor.MAX_DURATION_MS)
         {
             throw new CorruptQueueException(name + " has a corrupt header: heartbeat timeout is " +
                 heartbeatTimeoutMs() + "ms");

@@ -31,6 +31,80 @@ public final class QueueAgent implements Agent
          * @param row the row.
          */
         void evicted(int row);
+
+        /**
+         * Checks the file's size and identity (once per beat).
+         *
+         * @return false once it was truncated or replaced: the agent then stops touching the mapping.
+         */
+        boolean fileIntact();
+    }
+
+    /**
+     * The agent's idle strategy: parks between duty cycles, and can be woken at once (on close), so closing a
+     * queue never waits out the rest of a sleep. After {@link #wake()} it no longer parks.
+     */
+    public static final class Idle implements org.agrona.concurrent.IdleStrategy
+    {
+        private final long parkNs;
+        private volatile Thread parked;
+        private volatile boolean woken;
+
+        /**
+         * @param parkNs how long to park when a duty cycle did nothing.
+         */
+        public Idle(final long parkNs)
+        {
+            this.parkNs = parkNs;
+        }
+
+        @Override
+        public void idle(final int workCount)
+        {
+            if (workCount <= 0)
+            {
+                idle();
+            }
+        }
+
+        @Override
+        public void idle()
+        {
+            if (woken)
+            {
+                Thread.onSpinWait();
+                return;
+            }
+            parked = Thread.currentThread();
+            if (!woken)
+            {
+                java.util.concurrent.locks.LockSupport.parkNanos(this, parkNs);
+            }
+        }
+
+        @Override
+        public void reset()
+        {
+        }
+
+        /**
+         * Wakes the agent's thread and keeps it from parking again (it is about to be stopped).
+         */
+        public void wake()
+        {
+            woken = true;
+            final Thread thread = parked;
+            if (thread != null)
+            {
+                java.util.concurrent.locks.LockSupport.unpark(thread);
+            }
+        }
+
+        @Override
+        public String alias()
+        {
+            return "ipcq-agent-park";
+        }
     }
 
     private final AtomicBuffer buffer;
@@ -45,6 +119,7 @@ public final class QueueAgent implements Agent
     private long nextBeatMs;
     private long nextReapMs;
     private volatile ReapResult lastReap;
+    private boolean fileBroken;
 
     /**
      * @param buffer             the file.
@@ -87,7 +162,18 @@ public final class QueueAgent implements Agent
     @Override
     public int doWork()
     {
+        if (fileBroken)
+        {
+            return 0;
+        }
         final long now = clock.nowEpochMs();
+        if ((now - nextBeatMs >= 0 || now - nextReapMs >= 0) && !rows.fileIntact())
+        {
+            // Each pass first checks the file's size and identity: a write (or CAS) to a truncated mapping is a
+            // SIGBUS the JVM cannot turn into an exception. Truncated or replaced: touch nothing from now on.
+            fileBroken = true;
+            return 1;
+        }
         int work = 0;
         if (now - nextBeatMs >= 0)
         {
@@ -136,6 +222,10 @@ public final class QueueAgent implements Agent
     @Override
     public void onClose()
     {
+        if (fileBroken || !rows.fileIntact())
+        {
+            return;
+        }
         election.resign();
     }
 

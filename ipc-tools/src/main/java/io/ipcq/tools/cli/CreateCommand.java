@@ -56,8 +56,17 @@ final class CreateCommand extends Verb
         description = "Producer and consumer handles that may be attached at once (default: 256).")
     Integer participants;
 
-    @Option(names = "--group-shared", description = "File mode 0660 instead of 0600.")
+    @Option(names = "--group-shared", description = "File mode 0660 instead of 0600 (as --mode 0660).")
     boolean groupShared;
+
+    @Option(names = "--mode", paramLabel = "MODE",
+        description = "File mode in octal: 0600 (default: the owner only), 0640 or 0660 (the group reads, or " +
+            "reads and writes). Set when the file is made, before any byte is written.")
+    String mode;
+
+    @Option(names = "--group", paramLabel = "G",
+        description = "Give the file to group G (you must be a member, or root), before any byte is written.")
+    String group;
 
     @Option(names = "--force", description = "Replace a file that exists at PATH (atomically).")
     boolean force;
@@ -65,6 +74,11 @@ final class CreateCommand extends Verb
     @Override
     public Integer call()
     {
+        if (path.toString().isBlank())
+        {
+            throw CliException.usage("PATH is empty: give the queue's file path, e.g. /dev/shm/orders");
+        }
+        final int mode = parseMode();
         final int capacity = value(this.capacity, DEFAULTS.capacity());
         checkPowerOfTwo("--capacity", capacity);
         final int slotSize = value(this.slotSize, DEFAULTS.maxPayloadLength());
@@ -80,7 +94,14 @@ final class CreateCommand extends Verb
         final int deadLetterCapacity = value(this.deadLetterCapacity, capacity);
         checkPowerOfTwo("--dead-letter-capacity", deadLetterCapacity);
         final int participants = value(this.participants, DEFAULTS.participantCapacity());
-        checkRange("--participants", participants, 1, QueueDescriptor.MAX_PARTICIPANTS);
+        if (participants < 2)
+        {
+            throw CliException.usage("--participants " + participants + " cannot work: each process attached " +
+                "to a queue takes one row for its agent besides one per producer or consumer, so at least 2");
+        }
+        checkRange("--participants", participants, 2, QueueDescriptor.MAX_PARTICIPANTS);
+        checkAtMost365Days("--lease-timeout", leaseTimeout);
+        checkAtMost365Days("--heartbeat-timeout", heartbeatTimeout);
 
         final QueueConfig config;
         try
@@ -95,6 +116,8 @@ final class CreateCommand extends Verb
                 .deadLetterCapacity(deadLetterCapacity)
                 .participantCapacity(participants)
                 .groupShared(groupShared)
+                .mode(mode)
+                .group(group)
                 .force(force)
                 .build();
         }
@@ -111,10 +134,51 @@ final class CreateCommand extends Verb
         out().println("created " + path + ": " + lanes + (lanes == 1 ? " lane" : " lanes") + " x " + capacity +
             " slots, max payload " + slotSize + " B, dead-letter ring " + deadLetterCapacity + " slots, lease " +
             Durations.format(leaseTimeout) + ", heartbeat " + Durations.format(heartbeatTimeout) +
-            ", max deliveries " + maxDeliveries + ", mode " + (groupShared ? "0660" : "0600") + ", " +
+            ", max deliveries " + maxDeliveries + ", mode 0" + Integer.toOctalString(mode) + (group == null ? "" : ", group " + group) + ", " +
             Text.bytes(fileLength));
         flushOrFail("created " + path);
         return 0;
+    }
+
+    private int parseMode()
+    {
+        if (mode == null)
+        {
+            return groupShared ? 0660 : 0600;
+        }
+        final int parsed;
+        try
+        {
+            parsed = Integer.parseInt(mode, 8);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw CliException.usage("--mode " + mode + " is not an octal mode such as 0600, 0640 or 0660");
+        }
+        if (parsed != 0600 && parsed != 0640 && parsed != 0660)
+        {
+            throw CliException.usage("--mode " + mode + " cannot be used: a queue's mode is 0600 (the owner " +
+                "only), 0640 (the group reads) or 0660 (the group reads and writes); no execute bits, nothing " +
+                "for others");
+        }
+        if (groupShared && parsed != 0660)
+        {
+            throw CliException.usage("--group-shared means --mode 0660: it contradicts --mode " + mode);
+        }
+        return parsed;
+    }
+
+    /**
+     * Deadlines are 40 bits of ms since the queue's creation: a duration past 365 days could wrap within the
+     * queue's life (about 33.8 years; see docs/layout.md).
+     */
+    private static void checkAtMost365Days(final String option, final Duration value)
+    {
+        if (value.compareTo(Duration.ofMillis(QueueDescriptor.MAX_DURATION_MS)) > 0)
+        {
+            throw CliException.usage(option + " " + Durations.format(value) + " is too long: at most 525600m (365 days) " +
+                "(deadlines are 40 bits of ms since creation; a queue lives about 33.8 years)");
+        }
     }
 
     private Duration leaseTimeoutOrDefault()

@@ -40,6 +40,11 @@ public final class Ipcq
         final PrintWriter stdout = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), false);
         final PrintWriter stderr = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
         final boolean verbose = isVerbose(args);
+        if (verbose)
+        {
+            // The queue's background agent reports its errors with a stack trace only when asked to.
+            System.setProperty("ipcq.verbose", "true");
+        }
         try
         {
             final IpcqCommand top = new IpcqCommand(in, stdout, stopper);

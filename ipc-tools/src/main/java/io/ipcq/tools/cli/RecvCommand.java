@@ -106,12 +106,16 @@ final class RecvCommand extends Verb
                     throw CliException.failure("interrupted after " + received + " messages; leases still held " +
                         "were released");
                 }
-                if (hold != null && !held.isEmpty() && !stopper().sleep(hold.toMillis()))
+                if (hold != null && !held.isEmpty() && !holdExtending(queue, held))
                 {
                     throw CliException.failure("interrupted while holding " + held.size() + " leases: released");
                 }
                 for (final Lease lease : held)
                 {
+                    if (!lease.isActive())
+                    {
+                        continue;
+                    }
                     if (!(noAck ? lease.release() : lease.ack()))
                     {
                         fenced++;
@@ -127,6 +131,49 @@ final class RecvCommand extends Verb
             }
         }
         return 0;
+    }
+
+    /**
+     * Holds the leases for --hold, extending them by the lease timeout every third of it, so a hold longer than
+     * the lease timeout keeps its leases (a consumer that is slow, not dead). A lease taken away meanwhile counts
+     * as fenced and is closed.
+     *
+     * @return false if interrupted (Ctrl-C).
+     */
+    private boolean holdExtending(final IpcQueue queue, final List<Lease> held)
+    {
+        final Duration leaseTimeout = queue.leaseTimeout();
+        final long stepMs = Math.max(1, leaseTimeout.toMillis() / 3);
+        final long deadline = System.nanoTime() + hold.toNanos();
+        extendAll(held, leaseTimeout);
+        while (true)
+        {
+            final long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
+            if (leftMs <= 0)
+            {
+                return true;
+            }
+            if (!stopper().sleep(Math.min(stepMs, leftMs)))
+            {
+                return false;
+            }
+            if (deadline - System.nanoTime() > 0)
+            {
+                extendAll(held, leaseTimeout);
+            }
+        }
+    }
+
+    private void extendAll(final List<Lease> held, final Duration leaseTimeout)
+    {
+        for (final Lease lease : held)
+        {
+            if (lease.isActive() && !lease.extend(leaseTimeout))
+            {
+                fenced++;
+                lease.close();
+            }
+        }
     }
 
     /**

@@ -8,9 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -91,20 +89,20 @@ final class SendCommand extends Verb
 
     private void sendLines(final IpcQueue queue)
     {
-        final BufferedReader reader = new BufferedReader(new InputStreamReader(top.in, StandardCharsets.UTF_8));
+        final LineReader reader = new LineReader(top.in, queue.maxPayloadLength());
         Producer producer = null;
         try
         {
             long lineNumber = 0;
-            String line;
-            while ((line = reader.readLine()) != null)
+            byte[] bytes;
+            while ((bytes = reader.next()) != null)
             {
                 lineNumber++;
-                final byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-                if (bytes.length > queue.maxPayloadLength())
+                if (bytes == LineReader.TOO_LONG)
                 {
-                    throw CliException.failure("line " + lineNumber + " of stdin is " + bytes.length + " bytes: " +
-                        path + " takes at most " + queue.maxPayloadLength() + " (" + linesSent() + " before it)");
+                    throw CliException.failure("line " + lineNumber + " of stdin is " + reader.tooLongLength() +
+                        " bytes: " + path + " takes at most " + queue.maxPayloadLength() + " (" + linesSent() +
+                        " before it)");
                 }
                 if (producer == null)
                 {
@@ -127,6 +125,114 @@ final class SendCommand extends Verb
             {
                 producer.close();
             }
+        }
+    }
+
+    /**
+     * Lines of stdin as bytes (ended by \n, \r\n or \r, as {@code BufferedReader.readLine}), never holding more
+     * than the queue's max payload of one line: a longer line is refused as soon as it is seen, so
+     * {@code send < /dev/zero} fails at once instead of filling the heap.
+     */
+    static final class LineReader
+    {
+        static final byte[] TOO_LONG = new byte[0];
+        /** How far past the limit a too-long line is still read to report its exact length. */
+        private static final int LOOK_AHEAD = 64 * 1024;
+
+        private final java.io.InputStream in;
+        private final int maxLength;
+        private final byte[] chunk = new byte[8192];
+        private int chunkPosition;
+        private int chunkLimit;
+        private byte[] line = new byte[64];
+        private String tooLongLength;
+        private boolean skipNewline;
+
+        LineReader(final java.io.InputStream in, final int maxLength)
+        {
+            this.in = in;
+            this.maxLength = maxLength;
+        }
+
+        /**
+         * @return the next line without its end; {@link #TOO_LONG} for a line longer than the max length; null at
+         * the end of the input.
+         */
+        byte[] next() throws IOException
+        {
+            int length = 0;
+            boolean any = false;
+            while (true)
+            {
+                if (chunkPosition == chunkLimit)
+                {
+                    chunkLimit = in.read(chunk);
+                    chunkPosition = 0;
+                    if (chunkLimit <= 0)
+                    {
+                        chunkLimit = 0;
+                        return any ? java.util.Arrays.copyOf(line, length) : null;
+                    }
+                }
+                final byte b = chunk[chunkPosition++];
+                if (skipNewline)
+                {
+                    skipNewline = false;
+                    if (b == '\n')
+                    {
+                        continue;
+                    }
+                }
+                any = true;
+                if (b == '\n' || b == '\r')
+                {
+                    skipNewline = b == '\r';
+                    return java.util.Arrays.copyOf(line, length);
+                }
+                if (length == maxLength)
+                {
+                    tooLongLength = measureRest(length + 1);
+                    return TOO_LONG;
+                }
+                if (length == line.length)
+                {
+                    line = java.util.Arrays.copyOf(line, (int)Math.min(maxLength, 2L * line.length));
+                }
+                line[length++] = b;
+            }
+        }
+
+        /**
+         * Reads on (without keeping anything) up to {@link #LOOK_AHEAD} more bytes to find the line's end.
+         */
+        private String measureRest(final int seen) throws IOException
+        {
+            long length = seen;
+            while (length < (long)maxLength + LOOK_AHEAD)
+            {
+                if (chunkPosition == chunkLimit)
+                {
+                    chunkLimit = in.read(chunk);
+                    chunkPosition = 0;
+                    if (chunkLimit <= 0)
+                    {
+                        chunkLimit = 0;
+                        return Long.toString(length);
+                    }
+                }
+                final byte b = chunk[chunkPosition++];
+                if (b == '\n' || b == '\r')
+                {
+                    return Long.toString(length);
+                }
+                length++;
+            }
+            return "more than " + length;
+        }
+
+        String tooLongLength()
+        {
+            return tooLongLength;
         }
     }
 
