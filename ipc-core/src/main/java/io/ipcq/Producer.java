@@ -90,7 +90,7 @@ public final class Producer extends AttachedHandle
     {
         try
         {
-            return offerChecked(lane, source, offset, length);
+            return offerChecked(lane, source, offset, length, originId);
         }
         catch (final InternalError error)
         {
@@ -98,7 +98,8 @@ public final class Producer extends AttachedHandle
         }
     }
 
-    private SendResult offerChecked(final int lane, final DirectBuffer source, final int offset, final int length)
+    private SendResult offerChecked(
+        final int lane, final DirectBuffer source, final int offset, final int length, final long originId)
     {
         checkOpen();
         final RingProducer ring = queue.lane(lane).producer();

@@ -358,7 +358,7 @@ class HardeningTest
             assertEquals(2, lease.deliveryCount());
             assertTrue(lease.ack());
             // And a reaper pass (which needs a row of its own here) works too, reporting what the reclaim did.
-            final io.ipcq.reaper.LeaseSweeper.Result reaped = queue.reap();
+            final io.ipcq.ReapResult reaped = queue.reap();
             assertEquals(2, reaped.reclaimedParticipants(), reaped::toString);
             assertEquals(1, reaped.revokedDead(), reaped::toString);
         }
