@@ -55,8 +55,6 @@ package io.ipcq.layout;
  * The four bridge words (docs/bridge.md) are written by the bridge's own thread alone, with release stores; they
  * are zeroed at attach and, unlike the counters at 128, never folded into the header: they describe one live
  * bridge process. Added to layout version 2 without changing it: older writers leave them 0.
- * <pre>
- * </pre>
  */
 public final class ParticipantDescriptor
 {
