@@ -3,9 +3,8 @@ package io.ipcq;
 import io.ipcq.internal.ParticipantTable;
 import io.ipcq.layout.CounterIndex;
 import io.ipcq.ring.LaneRing;
-import org.agrona.concurrent.AtomicBuffer;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
+import io.ipcq.wait.WaitStrategy;
+import io.ipcq.wait.Waiter;
 
 import java.time.Duration;
 
@@ -17,13 +16,16 @@ import java.time.Duration;
 public final class Consumer extends AttachedHandle
 {
     public static final int DEFAULT_MAX_HELD_LEASES = 64;
+    /** How often a consumer waiting on a sealed queue that is not yet drained looks again for the end. */
+    private static final long SEALED_RECHECK_NS = 1_000_000L;
 
     private final LaneRing[] servingOrder;
     private final long[] requeueCountSeen;
     private final int maxDeliveries;
     private final long leaseTimeoutMs;
     private final Lease[] leases;
-    private final IdleStrategy idleStrategy = new BackoffIdleStrategy();
+    private final Waiter waiter;
+    private final int lanesMask;
     private int held;
     private ReceiveStatus status = ReceiveStatus.EMPTY;
 
@@ -46,6 +48,34 @@ public final class Consumer extends AttachedHandle
         {
             leases[i] = new Lease(this);
         }
+        this.waiter = new Waiter(queue.waits(), row, WaitStrategy.spinThenBlock());
+        int lanesMask = 0;
+        for (final LaneRing ring : servingOrder)
+        {
+            lanesMask |= 1 << ring.lane();
+        }
+        this.lanesMask = lanesMask;
+    }
+
+    /**
+     * Chooses how {@link #lease(Duration)} waits for a message: {@link WaitStrategy#spinThenBlock()} (the default),
+     * {@link WaitStrategy#backoff()}, or {@link WaitStrategy#busySpin()}.
+     *
+     * @param strategy how to wait.
+     * @return this consumer.
+     */
+    public Consumer waitStrategy(final WaitStrategy strategy)
+    {
+        waiter.strategy(strategy);
+        return this;
+    }
+
+    /**
+     * @return how {@link #lease(Duration)} waits.
+     */
+    public WaitStrategy waitStrategy()
+    {
+        return waiter.strategy();
     }
 
     /**
@@ -101,7 +131,9 @@ public final class Consumer extends AttachedHandle
     }
 
     /**
-     * Leases the next message, waiting up to a timeout (spin, then yield, then park).
+     * Leases the next message, waiting up to a timeout as the {@link #waitStrategy() wait strategy} says: with the
+     * default one, spin a little, then sleep in the kernel until a send, a requeue or seal wakes this consumer
+     * (protocol #W1, #W2, #W6), or the timeout passes.
      *
      * @param timeout how long to wait.
      * @return a lease, or null: {@link #status()} says TIMED_OUT or END_OF_STREAM.
@@ -109,10 +141,11 @@ public final class Consumer extends AttachedHandle
     public Lease lease(final Duration timeout)
     {
         final long deadlineNs = System.nanoTime() + timeout.toNanos();
-        idleStrategy.reset();
+        final Waiter waiter = this.waiter;
+        waiter.reset();
         while (true)
         {
-            final Lease lease = tryLease();
+            Lease lease = tryLease();
             if (lease != null || status == ReceiveStatus.END_OF_STREAM)
             {
                 return lease;
@@ -122,7 +155,18 @@ public final class Consumer extends AttachedHandle
                 status = ReceiveStatus.TIMED_OUT;
                 return null;
             }
-            idleStrategy.idle();
+            if (waiter.idle())
+            {
+                waiter.register(lanesMask, false);
+                lease = tryLease();
+                if (lease != null || status == ReceiveStatus.END_OF_STREAM)
+                {
+                    waiter.unregister();
+                    return lease;
+                }
+                // Sealed but not drained: the last acks wake no consumer, so look again soon.
+                waiter.sleep(deadlineNs, queue.isSealed() ? SEALED_RECHECK_NS : queue.maxBlockNs());
+            }
         }
     }
 
@@ -231,6 +275,7 @@ public final class Consumer extends AttachedHandle
                 lease.close();
             }
         }
+        waiter.close();
         closed = true;
         queue.detached(this, row);
     }

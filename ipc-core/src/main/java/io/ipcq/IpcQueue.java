@@ -10,6 +10,8 @@ import io.ipcq.reaper.QueueAgent;
 import io.ipcq.reaper.Reaper;
 import io.ipcq.ring.LaneRing;
 import io.ipcq.ring.QueueClock;
+import io.ipcq.wait.LaneWakeups;
+import io.ipcq.wait.WaitRegistry;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
@@ -55,6 +57,7 @@ public final class IpcQueue implements AutoCloseable
     private final LaneRing[] lanes;
     private final LaneRing deadLetters;
     private final ParticipantTable participants;
+    private final WaitRegistry waits;
     private final List<AttachedHandle> handles = new ArrayList<>();
     private final boolean backgroundAgent;
     private volatile int[] attachedRows = new int[0];
@@ -81,6 +84,12 @@ public final class IpcQueue implements AutoCloseable
             geometry.deadLetterCapacity(), geometry.slotLength(), geometry.maxPayloadLength(), clock);
         this.participants = new ParticipantTable(buffer, geometry.participantTableOffset(),
             geometry.participantCapacity());
+        this.waits = new WaitRegistry(buffer, geometry.participantTableOffset(), geometry.participantCapacity());
+        for (final LaneRing ring : lanes)
+        {
+            ring.wakeups(new LaneWakeups(buffer, ring.lane(), waits));
+        }
+        deadLetters.wakeups(new LaneWakeups(buffer, deadLetters.lane(), waits));
     }
 
     /**
@@ -245,6 +254,8 @@ public final class IpcQueue implements AutoCloseable
         {
             lane.seal();
         }
+        // Protocol #W4: after the seal CASes, so a sleeper that registered after this scan sees the seal in its recheck.
+        waits.wakeAll();
     }
 
     public boolean isSealed()
@@ -313,7 +324,7 @@ public final class IpcQueue implements AutoCloseable
             adminRow = participants.attach(ParticipantDescriptor.ROLE_ADMIN, clock.nowEpochMs());
             sweeper = new LeaseSweeper(file.buffer(), lanes, deadLetters, clock, file.maxDeliveries(), adminRow + 1,
                 file.heartbeatTimeoutMs());
-            reaper = new Reaper(participants, sweeper, clock, file.heartbeatTimeoutMs(), adminRow);
+            reaper = new Reaper(participants, sweeper, clock, file.heartbeatTimeoutMs(), adminRow, waits);
         }
     }
 
@@ -520,6 +531,21 @@ public final class IpcQueue implements AutoCloseable
     ParticipantTable participants()
     {
         return participants;
+    }
+
+    WaitRegistry waits()
+    {
+        return waits;
+    }
+
+    /**
+     * @return the longest a waiter blocks in the kernel before it rechecks by itself: the reaper's period. Bounds
+     * the wait of a sleeper no one can wake (a futex sleeper, when the sender runs on JDK 17; a producer that died
+     * between its commit and its wake).
+     */
+    long maxBlockNs()
+    {
+        return QueueAgent.beatInterval(file.heartbeatTimeoutMs()) * 1_000_000L;
     }
 
     synchronized void detached(final AttachedHandle handle, final int row)

@@ -26,7 +26,8 @@ public enum CrashPoint
     EXPIRE_AFTER_DEADLINE_CAS,
     DEAD_LETTER_AFTER_STATE_CAS,
     DEAD_LETTER_AFTER_COPY_COMMIT,
-    DEAD_LETTER_AFTER_FREE;
+    DEAD_LETTER_AFTER_FREE,
+    WAIT_AFTER_REGISTER;
 
     public static final String PROPERTY = "ipcq.test.crashAt";
     /** Exit status of a JVM halted by a crash point. */

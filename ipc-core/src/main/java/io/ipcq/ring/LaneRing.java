@@ -5,6 +5,7 @@ import io.ipcq.internal.CrashPoint;
 import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.layout.LeaseState;
 import io.ipcq.layout.SlotDescriptor;
+import io.ipcq.wait.LaneWakeups;
 import org.agrona.concurrent.AtomicBuffer;
 
 import static io.ipcq.layout.LeaseState.*;
@@ -59,6 +60,7 @@ public final class LaneRing
     private final int slotLength;
     private final int maxPayloadLength;
     private final QueueClock clock;
+    private LaneWakeups wakeups;
 
     /**
      * @param buffer           over the whole file.
@@ -92,6 +94,15 @@ public final class LaneRing
         this.mask = capacity - 1;
         this.slotLength = slotLength;
         this.maxPayloadLength = maxPayloadLength;
+        this.wakeups = new LaneWakeups(buffer, lane, null);
+    }
+
+    /**
+     * @param wakeups who to wake after a commit, requeue or free (protocol #W3).
+     */
+    public void wakeups(final LaneWakeups wakeups)
+    {
+        this.wakeups = wakeups;
     }
 
     public int lane()
@@ -331,6 +342,7 @@ public final class LaneRing
         // A CAS, not a store: a reaper that found this commit half-done (READY, sequence still p) may have
         // published it already (completeCommit), and the message may even be acked since; then this changes nothing.
         buffer.compareAndSetLong(slot + SEQUENCE_OFFSET, position, position + 1);
+        wakeups.messageAvailable();
         if (CrashPoint.ENABLED)
         {
             CrashPoint.COMMIT_AFTER_SEQUENCE.reached();
@@ -380,7 +392,10 @@ public final class LaneRing
      */
     public boolean completeCommit(final long position)
     {
-        return buffer.compareAndSetLong(slotOffset(position) + SEQUENCE_OFFSET, position, position + 1);
+        final boolean published = buffer.compareAndSetLong(slotOffset(position) + SEQUENCE_OFFSET, position,
+            position + 1);
+        wakeups.messageAvailable();
+        return published;
     }
 
     /**
@@ -440,6 +455,7 @@ public final class LaneRing
         {
             buffer.compareAndSetLong(fullEpochOffset, epoch, epoch + 1);
         }
+        wakeups.roomAvailable();
     }
 
     public long fullEpoch()
@@ -771,6 +787,7 @@ public final class LaneRing
             CrashPoint.RELEASE_AFTER_STATE_CAS.reached();
         }
         buffer.getAndAddLong(requeueCountOffset, 1);
+        wakeups.messageAvailable();
         if (CrashPoint.ENABLED)
         {
             CrashPoint.RELEASE_AFTER_REQUEUE_COUNT.reached();
@@ -891,6 +908,7 @@ public final class LaneRing
     public void bumpRequeueCount()
     {
         buffer.getAndAddLong(requeueCountOffset, 1);
+        wakeups.messageAvailable();
     }
 
     public long requeueCount()
