@@ -66,6 +66,7 @@ public final class CrashChild
                 case "consume" -> consume(path, Integer.parseInt(args[2]), args[3]);
                 case "reaper" -> reaper(path);
                 case "claim" -> claim(path, Long.parseLong(args[2]));
+                case "sleep" -> sleep(path);
                 default -> throw new IllegalArgumentException("unknown mode " + mode);
             }
         }
@@ -101,6 +102,17 @@ public final class CrashChild
         }
         say("DONE");
         awaitCommand("EXIT");
+        queue.close();
+    }
+
+    /** Waits for a message with the default strategy: registers as a sleeper and blocks (WaitCrashTest). */
+    private static void sleep(final Path path)
+    {
+        final IpcQueue queue = IpcQueue.open(path);
+        final Consumer consumer = queue.consumer();
+        say("ATTACHED " + ProcessHandle.current().pid());
+        final Lease lease = consumer.lease(Duration.ofSeconds(60));
+        say("WOKE " + (lease == null ? consumer.status() : "LEASED " + seqOf(lease)));
         queue.close();
     }
 
