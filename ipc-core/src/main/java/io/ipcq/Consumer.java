@@ -148,10 +148,12 @@ public final class Consumer extends AttachedHandle
             Lease lease = tryLease();
             if (lease != null || status == ReceiveStatus.END_OF_STREAM)
             {
+                waiter.finished(true);
                 return lease;
             }
             if (System.nanoTime() - deadlineNs >= 0)
             {
+                waiter.finished(false);
                 status = ReceiveStatus.TIMED_OUT;
                 return null;
             }
@@ -162,6 +164,7 @@ public final class Consumer extends AttachedHandle
                 if (lease != null || status == ReceiveStatus.END_OF_STREAM)
                 {
                     waiter.unregister();
+                    waiter.finished(true);
                     return lease;
                 }
                 // Sealed but not drained: the last acks wake no consumer, so look again soon.

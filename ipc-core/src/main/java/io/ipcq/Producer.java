@@ -143,10 +143,12 @@ public final class Producer extends AttachedHandle
             SendResult result = offer(lane, source, offset, length);
             if (result != SendResult.FULL)
             {
+                waiter.finished(true);
                 return result;
             }
             if (System.nanoTime() - deadlineNs >= 0)
             {
+                waiter.finished(false);
                 // One answer, one count: the retries inside the wait are not rejections.
                 ParticipantTable.increment(buffer, rowOffset, CounterIndex.REJECTED_FULL);
                 return result;
@@ -159,6 +161,7 @@ public final class Producer extends AttachedHandle
                 if (result != SendResult.FULL)
                 {
                     waiter.unregister();
+                    waiter.finished(true);
                     return result;
                 }
                 waiter.sleep(deadlineNs, queue.maxBlockNs());

@@ -33,6 +33,8 @@ public final class Waiter implements AutoCloseable
     private BackoffIdleStrategy backoff;
     private WakeSocket socket;
     private int tries;
+    /** The last wait ended at its deadline with nothing: the next one blocks without spinning first. */
+    private boolean idleBefore;
     private int registration;
     private int wakeSeen;
 
@@ -85,15 +87,26 @@ public final class Waiter implements AutoCloseable
     }
 
     /**
-     * Starts a new wait: the spin budget is full again.
+     * Starts a new wait: the spin budget is full again, unless the last wait timed out with nothing (an idle
+     * handle polled in a loop with short timeouts sleeps at once instead of spinning on every call).
      */
     public void reset()
     {
-        tries = 0;
+        tries = idleBefore ? Integer.MAX_VALUE : 0;
         if (backoff != null)
         {
             backoff.reset();
         }
+    }
+
+    /**
+     * Ends a wait.
+     *
+     * @param found true if it found what it waited for, false if its deadline passed first.
+     */
+    public void finished(final boolean found)
+    {
+        idleBefore = !found;
     }
 
     /**
@@ -113,6 +126,10 @@ public final class Waiter implements AutoCloseable
                 return false;
             default:
                 final int tries = this.tries;
+                if (tries == Integer.MAX_VALUE)
+                {
+                    return true;
+                }
                 if (tries < strategy.spins())
                 {
                     this.tries = tries + 1;
