@@ -420,6 +420,7 @@ final class Report
             case THROUGHPUT_1P1C, THROUGHPUT_4P4C ->
                 "one-way under saturation (queueing included), 1 message in 32 timestamped";
             case PACED_8P4C -> "one-way from the intended send time (corrected for coordinated omission)";
+            case WAKEUP -> "one-way, send to lease, of a consumer that waited (parked) 12 ms for each message";
         };
     }
 

@@ -14,7 +14,16 @@ enum Scenario
     /** Four producers and four consumers as fast as they can; waiting threads spin, then yield. */
     THROUGHPUT_4P4C("throughput-4p4c", 4, 4, 65_536, 0, true, 32),
     /** Eight producers at a fixed total of 100,000 msgs/s, four consumers; latency from the intended send time. */
-    PACED_8P4C("paced-8p4c", 8, 4, 65_536, 100_000, true, 1);
+    PACED_8P4C("paced-8p4c", 8, 4, 65_536, 100_000, true, 1),
+    /**
+     * Wake-up: one message every {@link #WAKEUP_PERIOD_NS}, so the consumer has been waiting (parked, asleep) at
+     * least 10 ms when it comes; each system's consumer waits its own way (ipcq: the default spin-then-block lease;
+     * Agrona: {@code BackoffIdleStrategy}; Chronicle: {@code Pauser.balanced()}); latency from the send to the lease.
+     */
+    WAKEUP("wakeup", 1, 1, 1024, 0, false, 1);
+
+    /** The wakeup scenario's gap between messages: the consumer waits about this long for each. */
+    static final long WAKEUP_PERIOD_NS = 12_000_000L;
 
     final String id;
     final int producers;
@@ -49,6 +58,11 @@ enum Scenario
     boolean isRtt()
     {
         return this == RTT_1P1C;
+    }
+
+    boolean isWakeup()
+    {
+        return this == WAKEUP;
     }
 
     boolean isPaced()

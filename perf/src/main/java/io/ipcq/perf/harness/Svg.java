@@ -156,6 +156,7 @@ final class Svg
             case RTT_1P1C -> "round trip";
             case THROUGHPUT_1P1C, THROUGHPUT_4P4C -> "one-way, saturated";
             case PACED_8P4C -> "one-way from intended send, 100k msgs/s";
+            case WAKEUP -> "send to lease, consumer parked 12 ms";
         };
     }
 

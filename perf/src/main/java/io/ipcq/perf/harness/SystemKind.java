@@ -35,6 +35,10 @@ enum SystemKind
      */
     String cannotRun(final Scenario scenario)
     {
+        if (scenario.isWakeup() && this != IPCQ && this != AGRONA_ONE_TO_ONE && this != CHRONICLE_QUEUE)
+        {
+            return "wakeup compares ipcq's kernel wait with Agrona's back-off and Chronicle's pauser";
+        }
         switch (this)
         {
             case FLOOR:
