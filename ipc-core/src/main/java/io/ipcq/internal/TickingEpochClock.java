@@ -28,6 +28,8 @@ public final class TickingEpochClock implements EpochClock
 
     private volatile long timeMs = System.currentTimeMillis();
     private volatile boolean parked;
+    /** Set by a reader to restart a parked ticker. */
+    private volatile boolean restart;
     /** Set by readers with a plain store when clear, cleared by the ticker each tick. */
     private boolean read;
     private long lastSelfReadMs;
@@ -82,10 +84,12 @@ public final class TickingEpochClock implements EpochClock
         lastSelfReadMs = nowMs;
         selfReadsInARow = inARow;
         timeMs = nowMs;
-        if (inARow >= RESTART_AFTER_READS && parked)
+        if (inARow >= RESTART_AFTER_READS && !restart)
         {
+            // The ticker clears "parked" itself once it has refreshed the value: until then readers keep reading
+            // the system clock, so a ticker slow to be scheduled never hands out a stale time.
             selfReadsInARow = 0;
-            parked = false;
+            restart = true;
             LockSupport.unpark(ticker);
         }
         return nowMs;
@@ -105,11 +109,14 @@ public final class TickingEpochClock implements EpochClock
             }
             else if (++idleTicks >= IDLE_TICKS)
             {
+                restart = false;
                 parked = true;
-                while (parked)
+                while (!restart)
                 {
                     LockSupport.park(this);
                 }
+                timeMs = System.currentTimeMillis();
+                parked = false;
                 idleTicks = 0;
                 continue;
             }
