@@ -3,9 +3,9 @@ package io.ipcq;
 import io.ipcq.internal.ParticipantTable;
 import io.ipcq.layout.CounterIndex;
 import io.ipcq.ring.RingConsumer;
+import io.ipcq.wait.WaitStrategy;
+import io.ipcq.wait.Waiter;
 import org.agrona.concurrent.AtomicBuffer;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 
 import java.time.Duration;
 
@@ -18,6 +18,8 @@ public final class Consumer extends AttachedHandle
 {
     /** How many leases a consumer may hold at once unless it was made with another limit. */
     public static final int DEFAULT_MAX_HELD_LEASES = 64;
+    /** How often a consumer waiting on a sealed queue that is not yet drained looks again for the end. */
+    private static final long SEALED_RECHECK_NS = 1_000_000L;
 
     private final RingConsumer[] servingOrder;
     private final long[] requeueCountSeen;
@@ -30,7 +32,8 @@ public final class Consumer extends AttachedHandle
     /** The lease objects not in use, as a stack: taking and ending a lease costs O(1) however many are held. */
     private Lease[] free = new Lease[0];
     private int freeCount;
-    private final IdleStrategy idleStrategy = new BackoffIdleStrategy();
+    private final Waiter waiter;
+    private final int lanesMask;
     private int held;
     private ReceiveStatus status = ReceiveStatus.EMPTY;
 
@@ -49,6 +52,34 @@ public final class Consumer extends AttachedHandle
         this.maxDeliveries = maxDeliveries;
         this.leaseTimeoutMs = queue.leaseTimeout().toMillis();
         this.maxHeldLeases = maxHeldLeases;
+        this.waiter = new Waiter(queue.waits(), row, WaitStrategy.spinThenBlock());
+        int lanesMask = 0;
+        for (final RingConsumer ring : servingOrder)
+        {
+            lanesMask |= 1 << ring.ring().lane();
+        }
+        this.lanesMask = lanesMask;
+    }
+
+    /**
+     * Chooses how {@link #lease(Duration)} waits for a message: {@link WaitStrategy#spinThenBlock()} (the default),
+     * {@link WaitStrategy#backoff()}, or {@link WaitStrategy#busySpin()}.
+     *
+     * @param strategy how to wait.
+     * @return this consumer.
+     */
+    public Consumer waitStrategy(final WaitStrategy strategy)
+    {
+        waiter.strategy(strategy);
+        return this;
+    }
+
+    /**
+     * @return how {@link #lease(Duration)} waits.
+     */
+    public WaitStrategy waitStrategy()
+    {
+        return waiter.strategy();
     }
 
     /**
@@ -116,7 +147,9 @@ public final class Consumer extends AttachedHandle
     }
 
     /**
-     * Leases the next message, waiting up to a timeout (spin, then yield, then park).
+     * Leases the next message, waiting up to a timeout as the {@link #waitStrategy() wait strategy} says: with the
+     * default one, spin a little, then sleep in the kernel until a send, a requeue or seal wakes this consumer
+     * (protocol #W1, #W2, #W6), or the timeout passes.
      *
      * @param timeout how long to wait.
      * @return a lease, or null: {@link #status()} says TIMED_OUT or END_OF_STREAM.
@@ -124,20 +157,35 @@ public final class Consumer extends AttachedHandle
     public Lease lease(final Duration timeout)
     {
         final long deadlineNs = System.nanoTime() + timeout.toNanos();
-        idleStrategy.reset();
+        final Waiter waiter = this.waiter;
+        waiter.reset();
         while (true)
         {
-            final Lease lease = tryLease();
+            Lease lease = tryLease();
             if (lease != null || status == ReceiveStatus.END_OF_STREAM)
             {
+                waiter.finished(true);
                 return lease;
             }
             if (System.nanoTime() - deadlineNs >= 0)
             {
+                waiter.finished(false);
                 status = ReceiveStatus.TIMED_OUT;
                 return null;
             }
-            idleStrategy.idle();
+            if (waiter.idle())
+            {
+                waiter.register(lanesMask, false);
+                lease = tryLease();
+                if (lease != null || status == ReceiveStatus.END_OF_STREAM)
+                {
+                    waiter.unregister();
+                    waiter.finished(true);
+                    return lease;
+                }
+                // Sealed but not drained: the last acks wake no consumer, so look again soon.
+                waiter.sleep(deadlineNs, queue.isSealed() ? SEALED_RECHECK_NS : queue.maxBlockNs());
+            }
         }
     }
 
@@ -260,6 +308,7 @@ public final class Consumer extends AttachedHandle
                 lease.close();
             }
         }
+        waiter.close();
         closed = true;
         queue.detached(this, row);
     }

@@ -13,6 +13,8 @@ import io.ipcq.reaper.Reaper;
 import io.ipcq.ring.LaneRing;
 import io.ipcq.ring.QueueClock;
 import io.ipcq.ring.RingConsumer;
+import io.ipcq.wait.LaneWakeups;
+import io.ipcq.wait.WaitRegistry;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.EpochClock;
@@ -57,6 +59,7 @@ public final class IpcQueue implements AutoCloseable
     private final LaneRing[] lanes;
     private final LaneRing deadLetters;
     private final ParticipantTable participants;
+    private final WaitRegistry waits;
     private final List<AttachedHandle> handles = new ArrayList<>();
     private final boolean backgroundAgent;
     private volatile int[] attachedRows = new int[0];
@@ -93,6 +96,12 @@ public final class IpcQueue implements AutoCloseable
         }
         this.participants = new ParticipantTable(buffer, geometry.participantTableOffset(),
             geometry.participantCapacity());
+        this.waits = new WaitRegistry(buffer, geometry.participantTableOffset(), geometry.participantCapacity());
+        for (final LaneRing ring : lanes)
+        {
+            ring.wakeups(new LaneWakeups(ring.slots().laneEntry(), ring.lane(), waits));
+        }
+        deadLetters.wakeups(new LaneWakeups(deadLetters.slots().laneEntry(), deadLetters.lane(), waits));
         checkRings(file);
     }
 
@@ -419,6 +428,8 @@ public final class IpcQueue implements AutoCloseable
             }
         }
         file.buffer().putIntRelease(QueueDescriptor.SEALED_OFFSET, 1);
+        // Protocol #W4: after the seal CASes, so a sleeper that registered after this scan sees the seal in its recheck.
+        waits.wakeAll();
     }
 
     /**
@@ -446,6 +457,8 @@ public final class IpcQueue implements AutoCloseable
         if (file.buffer().getIntVolatile(QueueDescriptor.SEALED_OFFSET) == 0)
         {
             file.buffer().putIntRelease(QueueDescriptor.SEALED_OFFSET, 1);
+            // The seal was cut short: sleepers on the lanes sealed just now must see it (protocol #W4).
+            waits.wakeAll();
         }
     }
 
@@ -569,7 +582,7 @@ public final class IpcQueue implements AutoCloseable
             adminRow = attachRow(ParticipantDescriptor.ROLE_ADMIN);
             sweeper = new LeaseSweeper(file.buffer(), lanes, deadLetters, clock, adminRow + 1,
                 file.heartbeatTimeoutMs());
-            reaper = new Reaper(participants, sweeper, clock, file.heartbeatTimeoutMs(), adminRow);
+            reaper = new Reaper(participants, sweeper, clock, file.heartbeatTimeoutMs(), adminRow, waits);
         }
     }
 
@@ -919,6 +932,21 @@ public final class IpcQueue implements AutoCloseable
     ParticipantTable participants()
     {
         return participants;
+    }
+
+    WaitRegistry waits()
+    {
+        return waits;
+    }
+
+    /**
+     * @return the longest a waiter blocks in the kernel before it rechecks by itself: the reaper's period. Bounds
+     * the wait of a sleeper no one can wake (a futex sleeper, when the sender runs on JDK 17; a producer that died
+     * between its commit and its wake).
+     */
+    long maxBlockNs()
+    {
+        return QueueAgent.beatInterval(file.heartbeatTimeoutMs()) * 1_000_000L;
     }
 
     synchronized void detached(final AttachedHandle handle, final int row)

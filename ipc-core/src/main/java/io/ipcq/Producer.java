@@ -7,8 +7,8 @@ import io.ipcq.layout.SlotDescriptor;
 import io.ipcq.ring.RingProducer;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
+import io.ipcq.wait.WaitStrategy;
+import io.ipcq.wait.Waiter;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.time.Duration;
@@ -20,7 +20,7 @@ public final class Producer extends AttachedHandle
 {
     private final int maxPayloadLength;
     private final UnsafeBuffer bytesView = new UnsafeBuffer(0, 0);
-    private final IdleStrategy idleStrategy = new BackoffIdleStrategy();
+    private final Waiter waiter;
     /** Every Claim this producer has wrapped: close aborts those still open, so no claim outlives its producer. */
     private final java.util.ArrayList<Claim> claims = new java.util.ArrayList<>(2);
     /** Per lane, the Full Epoch this producer's last search of a full lane ended with (RingProducer.tryClaim). */
@@ -31,6 +31,29 @@ public final class Producer extends AttachedHandle
         super(queue, row);
         this.maxPayloadLength = queue.maxPayloadLength();
         this.fullEpochsSeen = new long[queue.lanes()];
+        this.waiter = new Waiter(queue.waits(), row, WaitStrategy.spinThenBlock());
+    }
+
+    /**
+     * Chooses how {@code send(..., timeout)} waits for room in a full lane: {@link WaitStrategy#spinThenBlock()}
+     * (the default: block in the kernel until a free wakes this producer), {@link WaitStrategy#backoff()}, or
+     * {@link WaitStrategy#busySpin()}.
+     *
+     * @param strategy how to wait.
+     * @return this producer.
+     */
+    public Producer waitStrategy(final WaitStrategy strategy)
+    {
+        waiter.strategy(strategy);
+        return this;
+    }
+
+    /**
+     * @return how a blocking send waits.
+     */
+    public WaitStrategy waitStrategy()
+    {
+        return waiter.strategy();
     }
 
     /**
@@ -148,21 +171,36 @@ public final class Producer extends AttachedHandle
         final int lane, final DirectBuffer source, final int offset, final int length, final Duration timeout)
     {
         final long deadlineNs = System.nanoTime() + timeout.toNanos();
-        idleStrategy.reset();
+        final Waiter waiter = this.waiter;
+        waiter.reset();
         while (true)
         {
-            final SendResult result = offer(lane, source, offset, length, SlotDescriptor.NO_ORIGIN);
+            SendResult result = offer(lane, source, offset, length, SlotDescriptor.NO_ORIGIN);
             if (result != SendResult.FULL)
             {
+                waiter.finished(true);
                 return result;
             }
             if (System.nanoTime() - deadlineNs >= 0)
             {
+                waiter.finished(false);
                 // One answer, one count: the retries inside the wait are not rejections.
                 ParticipantTable.increment(buffer, rowOffset, CounterIndex.REJECTED_FULL);
                 return result;
             }
-            idleStrategy.idle();
+            if (waiter.idle())
+            {
+                // Protocol #W1, #W2 (the recheck is this offer), #W6: a free on this lane, or seal, wakes it.
+                waiter.register(1 << lane, true);
+                result = offer(lane, source, offset, length, SlotDescriptor.NO_ORIGIN);
+                if (result != SendResult.FULL)
+                {
+                    waiter.unregister();
+                    waiter.finished(true);
+                    return result;
+                }
+                waiter.sleep(deadlineNs, queue.maxBlockNs());
+            }
         }
     }
 
@@ -251,6 +289,7 @@ public final class Producer extends AttachedHandle
                     claim.abort();
                 }
             }
+            waiter.close();
             closed = true;
             queue.detached(this, row);
         }

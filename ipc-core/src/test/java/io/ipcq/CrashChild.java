@@ -71,6 +71,7 @@ public final class CrashChild
                 case "claim" -> claim(path, Long.parseLong(args[2]));
                 case "create" -> create(path, Integer.parseInt(args[2], 8), args.length > 3 ? args[3] : null);
                 case "seal" -> seal(path);
+                case "sleep" -> sleep(path);
                 default -> throw new IllegalArgumentException("unknown mode " + mode);
             }
         }
@@ -123,6 +124,17 @@ public final class CrashChild
         }
         say("DONE");
         awaitCommand("EXIT");
+        queue.close();
+    }
+
+    /** Waits for a message with the default strategy: registers as a sleeper and blocks (WaitCrashTest). */
+    private static void sleep(final Path path)
+    {
+        final IpcQueue queue = IpcQueue.open(path);
+        final Consumer consumer = queue.consumer();
+        say("ATTACHED " + ProcessHandle.current().pid());
+        final Lease lease = consumer.lease(Duration.ofSeconds(60));
+        say("WOKE " + (lease == null ? consumer.status() : "LEASED " + seqOf(lease)));
         queue.close();
     }
 

@@ -29,7 +29,8 @@ public enum CrashPoint
     DEAD_LETTER_AFTER_FREE,
     SEAL_AFTER_LANE,
     CREATE_AFTER_OPEN,
-    CREATE_AFTER_MODE;
+    CREATE_AFTER_MODE,
+    WAIT_AFTER_REGISTER;
 
     public static final String PROPERTY = "ipcq.test.crashAt";
     /** Exit status of a JVM halted by a crash point. */

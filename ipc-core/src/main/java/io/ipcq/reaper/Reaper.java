@@ -4,6 +4,7 @@ import io.ipcq.ReapResult;
 import io.ipcq.internal.ParticipantTable;
 import io.ipcq.internal.ProcessInfo;
 import io.ipcq.ring.QueueClock;
+import io.ipcq.wait.WaitRegistry;
 
 import static io.ipcq.layout.ParticipantDescriptor.*;
 
@@ -25,6 +26,7 @@ public final class Reaper
     private final ParticipantTable participants;
     private final LeaseSweeper sweeper;
     private final QueueClock clock;
+    private final WaitRegistry waits;
     private final long heartbeatTimeoutMs;
     private final int ownRow;
     /** When this reaper first saw a row stuck in ATTACHING with no pid (its owner died mid-attach). */
@@ -37,6 +39,21 @@ public final class Reaper
         final long heartbeatTimeoutMs,
         final int ownRow)
     {
+        this(participants, sweeper, clock, heartbeatTimeoutMs, ownRow, null);
+    }
+
+    /**
+     * @param waits the queue's sleepers: a dead participant's wait registration is undone (protocol #W5).
+     */
+    public Reaper(
+        final ParticipantTable participants,
+        final LeaseSweeper sweeper,
+        final QueueClock clock,
+        final long heartbeatTimeoutMs,
+        final int ownRow,
+        final WaitRegistry waits)
+    {
+        this.waits = waits;
         this.participants = participants;
         this.sweeper = sweeper;
         this.clock = clock;
@@ -88,6 +105,10 @@ public final class Reaper
                 declaredDead++;
             }
             verdict.markDead(index + 1, processGone, pid, participants.startTime(index));
+            if (waits != null)
+            {
+                waits.undoDeadRegistration(index);
+            }
             reclaim[index] = processGone;
         }
 

@@ -58,6 +58,14 @@ public final class LaneRing
         return slots;
     }
 
+    /**
+     * @param wakeups who to wake after a commit, requeue or free (protocol #W3).
+     */
+    public void wakeups(final io.ipcq.wait.LaneWakeups wakeups)
+    {
+        slots.wakeups(wakeups);
+    }
+
     public RingProducer producer()
     {
         return producer;

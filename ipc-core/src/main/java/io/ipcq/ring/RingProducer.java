@@ -252,6 +252,8 @@ public final class RingProducer
         // A CAS, not a store: a reaper that found this commit half-done (READY, sequence still p) may have
         // published it already (#13a), and the message may even be acked since; then this changes nothing.
         slots.compareAndSetLong(slot + SEQUENCE_OFFSET, position, position + 1);
+        // After the sequence CAS (a full fence): a sleeper that registered before it is seen here (protocol #W3).
+        ring.wakeups().messageAvailable();
         if (CrashPoint.ENABLED)
         {
             CrashPoint.COMMIT_AFTER_SEQUENCE.reached();

@@ -321,7 +321,10 @@ public final class RingRepair
      */
     public boolean completeCommit(final long position)
     {
-        return slots.compareAndSetLong(ring.slotOffset(position) + SEQUENCE_OFFSET, position, position + 1);
+        final boolean published =
+            slots.compareAndSetLong(ring.slotOffset(position) + SEQUENCE_OFFSET, position, position + 1);
+        ring.wakeups().messageAvailable();
+        return published;
     }
 
     /**

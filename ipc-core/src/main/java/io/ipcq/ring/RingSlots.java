@@ -2,6 +2,7 @@ package io.ipcq.ring;
 
 import io.ipcq.CorruptQueueException;
 import io.ipcq.layout.LaneDescriptor;
+import io.ipcq.wait.LaneWakeups;
 import org.agrona.concurrent.AtomicBuffer;
 
 import static io.ipcq.layout.LeaseState.FREE;
@@ -32,6 +33,8 @@ public final class RingSlots
     private final int mask;
     private final int slotLength;
     private final int maxPayloadLength;
+    /** Who to wake after a commit, a requeue or a free (protocol #W3); by default nobody can sleep. */
+    private LaneWakeups wakeups;
 
     /**
      * @param lane             lane index (the top byte of message ids); the dead-letter ring has index {@code lanes}.
@@ -73,6 +76,7 @@ public final class RingSlots
         this.mask = capacity - 1;
         this.slotLength = slotLength;
         this.maxPayloadLength = maxPayloadLength;
+        this.wakeups = new LaneWakeups(laneEntry, lane, null);
     }
 
     public int lane()
@@ -270,6 +274,23 @@ public final class RingSlots
         {
             laneEntry.compareAndSetLong(LaneDescriptor.FULL_EPOCH_OFFSET, epoch, epoch + 1);
         }
+        wakeups.roomAvailable();
+    }
+
+    /**
+     * @param wakeups who to wake after a commit, requeue or free (protocol #W3).
+     */
+    public void wakeups(final LaneWakeups wakeups)
+    {
+        this.wakeups = wakeups;
+    }
+
+    /**
+     * @return who to wake after a commit, requeue or free.
+     */
+    public LaneWakeups wakeups()
+    {
+        return wakeups;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -318,6 +339,7 @@ public final class RingSlots
     public void bumpRequeueCount()
     {
         laneEntry.getAndAddLong(LaneDescriptor.REQUEUE_COUNT_OFFSET, 1);
+        wakeups.messageAvailable();
     }
 
     public long fullEpoch()

@@ -3,6 +3,7 @@ package io.ipcq.perf.harness;
 import org.agrona.BitUtil;
 import org.agrona.IoUtil;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
@@ -102,6 +103,7 @@ final class AgronaChannel implements Channel
     {
         private final RingBuffer ring;
         private MessageSink sink;
+        private final BackoffIdleStrategy idle = new BackoffIdleStrategy();
 
         AgronaReceiver(final RingBuffer ring)
         {
@@ -113,6 +115,20 @@ final class AgronaChannel implements Channel
         {
             this.sink = sink;
             return ring.read(this);
+        }
+
+        @Override
+        public int await(final MessageSink sink, final long timeoutNs)
+        {
+            // Agrona's default back-off: 10 spins, 5 yields, then park from 1 us doubling up to 1 ms.
+            final long deadlineNs = System.nanoTime() + timeoutNs;
+            idle.reset();
+            int n;
+            while ((n = poll(sink)) == 0 && System.nanoTime() - deadlineNs < 0)
+            {
+                idle.idle();
+            }
+            return n;
         }
 
         @Override

@@ -495,7 +495,9 @@ public final class BenchMain
                 row.failure = run.failure;
             }
         }
-        final long measureMs = scenario.isPaced() ? options.pacedMeasureMs : options.measureMs;
+        // wakeup: about 80 messages a second, so its rounds are longer, to give the percentiles samples.
+        final long measureMs = scenario.isPaced() ? options.pacedMeasureMs :
+            scenario.isWakeup() ? Math.max(1_000, options.measureMs * 5) : options.measureMs;
         log(scenario.id + ": warm-up rounds of " + options.warmupMs + " ms until the JIT is quiet (at most " +
             options.maxWarmupRounds + ")");
         for (final SystemRun run : participants)

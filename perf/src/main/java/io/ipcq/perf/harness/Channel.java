@@ -57,6 +57,17 @@ interface Channel extends AutoCloseable
          * @return messages delivered.
          */
         int poll(MessageSink sink);
+
+        /**
+         * The wakeup scenario: waits up to {@code timeoutNs} for a message the system's own way (its blocking or
+         * idle strategy), then delivers it as {@link #poll}.
+         *
+         * @return messages delivered, 0 at the timeout.
+         */
+        default int await(final MessageSink sink, final long timeoutNs)
+        {
+            throw new UnsupportedOperationException("no wait strategy for the wakeup scenario");
+        }
     }
 
     interface MessageSink

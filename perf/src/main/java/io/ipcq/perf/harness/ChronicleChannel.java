@@ -5,6 +5,7 @@ import net.openhft.chronicle.core.threads.EventHandler;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.threads.Pauser;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.IoUtil;
 
@@ -165,6 +166,7 @@ final class ChronicleChannel implements Channel
     {
         private final ChronicleQueue queue;
         private final ExcerptTailer tailer;
+        private final Pauser pauser = Pauser.balanced();
 
         ChronicleReceiver(final ChronicleQueue queue)
         {
@@ -188,6 +190,20 @@ final class ChronicleChannel implements Channel
                 sink.onMessage(intendedNs, sequence, sentNs);
                 return 1;
             }
+        }
+
+        @Override
+        public int await(final MessageSink sink, final long timeoutNs)
+        {
+            // Chronicle Threads' balanced pauser: busy, then yield, then sleep growing up to 20 ms.
+            final long deadlineNs = System.nanoTime() + timeoutNs;
+            pauser.reset();
+            int n;
+            while ((n = poll(sink)) == 0 && System.nanoTime() - deadlineNs < 0)
+            {
+                pauser.pause();
+            }
+            return n;
         }
     }
 }

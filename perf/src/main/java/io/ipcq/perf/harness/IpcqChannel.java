@@ -134,5 +134,24 @@ final class IpcqChannel implements Channel
             }
             return 1;
         }
+
+        @Override
+        public int await(final MessageSink sink, final long timeoutNs)
+        {
+            // The consumer's default wait strategy: spin, yield, then sleep in the kernel until a send wakes it.
+            final Lease lease = consumer.lease(Duration.ofNanos(timeoutNs));
+            if (lease == null)
+            {
+                return 0;
+            }
+            final DirectBuffer payload = lease.payload();
+            sink.onMessage(payload.getLong(INTENDED_OFFSET), payload.getLong(SEQUENCE_OFFSET),
+                payload.getLong(SENT_OFFSET));
+            if (!lease.ack())
+            {
+                throw new IllegalStateException("ack fenced: lease " + lease + " was taken away");
+            }
+            return 1;
+        }
     }
 }

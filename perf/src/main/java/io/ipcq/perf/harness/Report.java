@@ -451,6 +451,7 @@ final class Report
             case PACED_8P4C -> "one-way from the intended send time (corrected for coordinated omission)";
             case BRIDGE -> "send on queue A to lease on queue B through a loopback JetStream (jetstream: publish to " +
                 "pull), under saturation, 1 message in 32 timestamped";
+            case WAKEUP -> "one-way, send to lease, of a consumer that waited (parked) 12 ms for each message";
         };
     }
 

@@ -450,4 +450,99 @@ abstract class RoleThread extends Thread
             }
         }
     }
+
+    /**
+     * The wakeup scenario's producer: one message every {@link Scenario#WAKEUP_PERIOD_NS}, parked in between,
+     * stamped with its send time.
+     */
+    static final class WakeupProducer extends RoleThread
+    {
+        private final Channel channel;
+
+        WakeupProducer(final Control ctl, final Scenario scenario, final Channel channel, final int slot, final int cpu)
+        {
+            super("wakeup-producer-" + slot, ctl, scenario, slot, slot, cpu);
+            this.channel = channel;
+        }
+
+        @Override
+        void runRound(final long round)
+        {
+            final Channel.Sender sender = channel.sender(localIndex);
+            final Control ctl = this.ctl;
+            long sequence = ctl.sent(slot);
+            long due = System.nanoTime() + Scenario.WAKEUP_PERIOD_NS;
+            while (true)
+            {
+                long left;
+                while ((left = due - System.nanoTime()) > 0)
+                {
+                    LockSupport.parkNanos(left);
+                }
+                if (!sending(ctl.stateVolatile()))
+                {
+                    return;
+                }
+                final long sentNs = System.nanoTime();
+                while (!sender.offer(sentNs, sequence, sentNs))
+                {
+                    Thread.onSpinWait();
+                }
+                sequence++;
+                ctl.sentRelease(slot, sequence);
+                due = sentNs + Scenario.WAKEUP_PERIOD_NS;
+            }
+        }
+    }
+
+    /** The wakeup scenario's consumer: waits with its system's own strategy ({@link Channel.Receiver#await}). */
+    static final class WakeupConsumer extends RoleThread implements Channel.MessageSink
+    {
+        private static final long AWAIT_NS = 50_000_000L;
+        private final Channel channel;
+        private boolean measuring;
+
+        WakeupConsumer(final Control ctl, final Scenario scenario, final Channel channel, final int slot,
+            final int localIndex, final int cpu)
+        {
+            super("wakeup-consumer-" + localIndex, ctl, scenario, slot, localIndex, cpu);
+            this.channel = channel;
+        }
+
+        @Override
+        void runRound(final long round)
+        {
+            final Channel.Receiver receiver = channel.receiver(localIndex);
+            final Control ctl = this.ctl;
+            long received = ctl.received(slot);
+            final long startNs = System.nanoTime();
+            while (true)
+            {
+                measuring = measuring(ctl.stateVolatile());
+                final int n = receiver.await(this, AWAIT_NS);
+                if (n > 0)
+                {
+                    received += n;
+                    ctl.receivedRelease(slot, received);
+                }
+                else if (drained(round))
+                {
+                    return;
+                }
+                else
+                {
+                    checkStuck(startNs, "wakeup consumer in round " + round);
+                }
+            }
+        }
+
+        @Override
+        public void onMessage(final long intendedNs, final long sequence, final long sentNs)
+        {
+            if (measuring)
+            {
+                record(histogram, System.nanoTime() - sentNs);
+            }
+        }
+    }
 }

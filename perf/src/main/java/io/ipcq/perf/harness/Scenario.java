@@ -16,7 +16,17 @@ enum Scenario
     /** Eight producers at a fixed total of 100,000 msgs/s, four consumers; latency from the intended send time. */
     PACED_8P4C("paced-8p4c", 8, 4, 65_536, 100_000, true, 1),
     /** A send on one queue to a lease on another through a loopback JetStream (docs/bridge.md), beside plain jnats. */
-    BRIDGE("bridge", 1, 1, 4096, 0, true, 32);
+    BRIDGE("bridge", 1, 1, 4096, 0, true, 32),
+
+    /**
+     * Wake-up: one message every {@link #WAKEUP_PERIOD_NS}, so the consumer has been waiting (parked, asleep) at
+     * least 10 ms when it comes; each system's consumer waits its own way (ipcq: the default spin-then-block lease;
+     * Agrona: {@code BackoffIdleStrategy}; Chronicle: {@code Pauser.balanced()}); latency from the send to the lease.
+     */
+    WAKEUP("wakeup", 1, 1, 1024, 0, false, 1);
+
+    /** The wakeup scenario's gap between messages: the consumer waits about this long for each. */
+    static final long WAKEUP_PERIOD_NS = 12_000_000L;
 
     final String id;
     final int producers;
@@ -51,6 +61,11 @@ enum Scenario
     boolean isRtt()
     {
         return this == RTT_1P1C;
+    }
+
+    boolean isWakeup()
+    {
+        return this == WAKEUP;
     }
 
     boolean isPaced()

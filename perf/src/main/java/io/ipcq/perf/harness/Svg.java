@@ -157,6 +157,7 @@ final class Svg
             case THROUGHPUT_1P1C, THROUGHPUT_4P4C -> "one-way, saturated";
             case PACED_8P4C -> "one-way from intended send, 100k msgs/s";
             case BRIDGE -> "queue A to queue B through JetStream, saturated";
+            case WAKEUP -> "send to lease, consumer parked 12 ms";
         };
     }
 

@@ -42,6 +42,10 @@ enum SystemKind
             return scenario == Scenario.BRIDGE ? "one host only: the bridge scenario is ipcq-bridge beside jetstream" :
                 "runs the bridge scenario only (through a loopback nats-server)";
         }
+        if (scenario.isWakeup() && this != IPCQ && this != AGRONA_ONE_TO_ONE && this != CHRONICLE_QUEUE)
+        {
+            return "wakeup compares ipcq's kernel wait with Agrona's back-off and Chronicle's pauser";
+        }
         switch (this)
         {
             case FLOOR:

@@ -234,7 +234,9 @@ public final class Worker
                 {
                     for (int p = 0; p < scenario.producers; p++)
                     {
-                        threads.add(scenario.isPaced() ?
+                        threads.add(scenario.isWakeup() ?
+                            new RoleThread.WakeupProducer(ctl, scenario, data, p, producerCpu) :
+                            scenario.isPaced() ?
                             new RoleThread.PacedProducer(ctl, scenario, data, p, producerCpu) :
                             new RoleThread.Producer(ctl, scenario, data, p, producerCpu));
                     }
@@ -243,7 +245,10 @@ public final class Worker
                 {
                     for (int c = 0; c < scenario.consumers; c++)
                     {
-                        threads.add(new RoleThread.Consumer(ctl, scenario, data, scenario.producers + c, c,
+                        threads.add(scenario.isWakeup() ?
+                            new RoleThread.WakeupConsumer(ctl, scenario, data, scenario.producers + c, c,
+                            consumerCpu) :
+                            new RoleThread.Consumer(ctl, scenario, data, scenario.producers + c, c,
                             consumerCpu));
                     }
                 }
