@@ -32,6 +32,8 @@ public final class Consumer extends AttachedHandle
     /** The lease objects not in use, as a stack: taking and ending a lease costs O(1) however many are held. */
     private Lease[] free = new Lease[0];
     private int freeCount;
+    /** Counts grants, so that close can release the leases still held in the order they were taken. */
+    private long grants;
     private final Waiter waiter;
     private final int lanesMask;
     private int held;
@@ -236,6 +238,7 @@ public final class Consumer extends AttachedHandle
     {
         // The lease granted is the one freeLease() handed out: the top of the free stack.
         free[--freeCount] = null;
+        lease.grantSequence = grants++;
         lease.activate();
         held++;
         status = ReceiveStatus.LEASED;
@@ -300,10 +303,12 @@ public final class Consumer extends AttachedHandle
             return;
         }
         // On a truncated or replaced file nothing is written: a CAS there would crash the JVM (SIGBUS).
-        for (int i = 0; i < (fileBroken() ? 0 : leaseCount); i++)
+        if (!fileBroken())
         {
-            final Lease lease = leases[i];
-            if (lease.isActive())
+            // Oldest first, as the leases were taken: their messages go back (or to the dead letters) in that order.
+            final Lease[] held = java.util.Arrays.stream(leases, 0, leaseCount).filter(Lease::isActive)
+                .sorted(java.util.Comparator.comparingLong(lease -> lease.grantSequence)).toArray(Lease[]::new);
+            for (final Lease lease : held)
             {
                 lease.close();
             }

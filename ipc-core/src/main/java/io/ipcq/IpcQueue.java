@@ -562,7 +562,7 @@ public final class IpcQueue implements AutoCloseable
         final LeaseSweeper rowlessSweeper = new LeaseSweeper(file.buffer(), lanes, deadLetters, clock,
             donor + 1, file.heartbeatTimeoutMs());
         final ReapResult result =
-            new Reaper(participants, rowlessSweeper, clock, file.heartbeatTimeoutMs(), -1).reap();
+            new Reaper(participants, rowlessSweeper, clock, file.heartbeatTimeoutMs(), -1, waits).reap();
         unreportedReap = unreportedReap == null ? result : sum(unreportedReap, result);
         return result.reclaimedParticipants() > 0;
     }

@@ -41,6 +41,9 @@ public final class Lease implements AutoCloseable
         return slot;
     }
 
+    /** When this lease was granted among its consumer's leases: close releases them oldest first. */
+    long grantSequence;
+
     void activate()
     {
         active = true;
