@@ -293,7 +293,8 @@ public final class Consumer extends AttachedHandle
     }
 
     /**
-     * Releases every lease still held (they go back for redelivery at once), then frees the participant row.
+     * Releases every lease still held, oldest granted first (they go back for redelivery at once, or to the dead
+     * letters after max deliveries, in that order), then frees the participant row.
      */
     @Override
     public void close()

@@ -168,14 +168,17 @@ final class QueueModel
         final int consumer;
         final int leaseObject;
         final int deliveryCount;
+        /** Grant order among all leases of the model: Consumer.close() releases a consumer's leases oldest first. */
+        final long granted;
         boolean knownFenced;
 
-        Handle(final Message message, final int consumer, final int leaseObject)
+        Handle(final Message message, final int consumer, final int leaseObject, final long granted)
         {
             this.message = message;
             this.consumer = consumer;
             this.leaseObject = leaseObject;
             this.deliveryCount = message.deliveries;
+            this.granted = granted;
         }
 
         /** Not acked, released or revoked: the message still names this lease as its holder. */
@@ -212,6 +215,8 @@ final class QueueModel
     boolean sealed;
     /** PARKED messages a sweep has since moved to the dead-letter ring. */
     int parkedMoved;
+    /** Leases granted so far (the next Handle's grant order). */
+    long grants;
 
     QueueModel(
         final int lanes,
@@ -348,7 +353,7 @@ final class QueueModel
         message.deliveries++;
         message.state = State.LEASED;
         message.deadline = now() + leaseTimeoutMs;
-        final Handle handle = new Handle(message, consumer, object);
+        final Handle handle = new Handle(message, consumer, object, grants++);
         message.holder = handle;
         model.objects[object] = handle;
         model.held++;
@@ -428,8 +433,8 @@ final class QueueModel
     }
 
     /**
-     * Consumer.close(): closes every lease it holds, in the order of its lease objects; the caller then attaches
-     * a fresh consumer in its place.
+     * Consumer.close(): closes every lease it holds, oldest granted first; the caller then attaches a fresh consumer
+     * in its place.
      *
      * @param consumer which.
      * @return the leases it closed.
@@ -438,13 +443,19 @@ final class QueueModel
     {
         final ConsumerModel model = consumers.get(consumer);
         final List<Handle> closed = new ArrayList<>();
-        for (final Handle handle : model.objects.clone())
+        final List<Handle> held = new ArrayList<>();
+        for (final Handle handle : model.objects)
         {
             if (handle != null)
             {
-                close(handle);
-                closed.add(handle);
+                held.add(handle);
             }
+        }
+        held.sort(java.util.Comparator.comparingLong(handle -> handle.granted));
+        for (final Handle handle : held)
+        {
+            close(handle);
+            closed.add(handle);
         }
         consumers.set(consumer, new ConsumerModel(model.deadLetters, maxHeldLeases));
         return closed;
