@@ -469,6 +469,77 @@ public final class IpcQueue implements AutoCloseable
     }
 
     /**
+     * Drops every message of every lane that waits for a delivery: ready, or waiting for a redelivery
+     * (docs/protocol.md #18). Leased messages stay with their holders (they ack or release them as usual), and so
+     * do messages being moved to the dead-letter ring. Each message is dropped by one CAS and then freed as an ack
+     * frees it, so a crash mid-purge leaves every message either dropped or still in the queue, never both.
+     *
+     * @param force purge even while leases are held on the lanes.
+     * @return how many messages were dropped.
+     * @throws QueueException if leases are held on a lane and {@code force} is false (nothing is dropped then).
+     */
+    public long purge(final boolean force)
+    {
+        return purge(lanes, force, "the lanes");
+    }
+
+    /**
+     * As {@link #purge(boolean)}, for one lane.
+     *
+     * @param lane  the lane.
+     * @param force purge even while leases are held on that lane.
+     * @return how many messages were dropped.
+     * @throws QueueException if leases are held on the lane and {@code force} is false, or the lane does not exist.
+     */
+    public long purge(final int lane, final boolean force)
+    {
+        if (lane < 0 || lane >= lanes.length)
+        {
+            throw new QueueException("lane " + lane + " does not exist in " + file.path() + ": its lanes are 0.." +
+                (lanes.length - 1));
+        }
+        return purge(new LaneRing[]{ lanes[lane] }, force, "lane " + lane);
+    }
+
+    /**
+     * As {@link #purge(boolean)}, for the dead-letter ring: drops every dead letter not leased by a dead-letter
+     * consumer.
+     *
+     * @param force purge even while dead letters are leased.
+     * @return how many dead letters were dropped.
+     * @throws QueueException if dead letters are leased and {@code force} is false.
+     */
+    public long purgeDeadLetters(final boolean force)
+    {
+        return purge(new LaneRing[]{ deadLetters }, force, "the dead-letter ring");
+    }
+
+    private synchronized long purge(final LaneRing[] rings, final boolean force, final String what)
+    {
+        checkOpen();
+        checkIntact();
+        if (!force)
+        {
+            long leased = 0;
+            for (final LaneRing ring : rings)
+            {
+                leased += ring.consumer().leasedCount();
+            }
+            if (leased > 0)
+            {
+                throw new QueueException("purge of " + what + " of " + file.path() + " refused: " + leased +
+                    (leased == 1 ? " lease is" : " leases are") + " held (force to drop the messages not leased)");
+            }
+        }
+        long purged = 0;
+        for (final LaneRing ring : rings)
+        {
+            purged += ring.consumer().purge();
+        }
+        return purged;
+    }
+
+    /**
      * One sweep now: revokes leases past their deadline (requeued, or dead-lettered after max deliveries), retries
      * parked dead letters, and wakes consumers for requeued messages they may have missed. Judges no participant.
      *

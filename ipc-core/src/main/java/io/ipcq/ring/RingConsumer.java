@@ -10,7 +10,7 @@ import static io.ipcq.layout.SlotDescriptor.*;
 
 /**
  * The consumer's path of one ring: lease at the cursor (#5), lease a redelivery (#6), ack (#7), release (#8),
- * extend (#9) and the move to the dead-letter ring (#11) of docs/protocol.md.
+ * extend (#9), the move to the dead-letter ring (#11) and the operator's purge (#18) of docs/protocol.md.
  * <p>
  * Consumers take the position at the lease cursor by CAS on the slot's lease-state word (READY to LEASED), then help
  * the cursor on; a message released or expired goes back to REQUEUED in place and is found by a scan of at most one
@@ -353,6 +353,72 @@ public final class RingConsumer
             CrashPoint.ACK_AFTER_SEQUENCE.reached();
         }
         return true;
+    }
+
+    /**
+     * #18: drops every message of this ring that waits for a delivery (READY, or REQUEUED for a redelivery): per
+     * message a CAS of its lease-state word to FREE, then the free (#16), as an ack does (#7). One look at the live
+     * window [max(head, tail - capacity), tail): a message older than a lap sits in a slot of it, skipped. Leased
+     * messages and messages being moved to the dead-letter ring are left to their holder; a message that changes
+     * state under this call (leased meanwhile) fails its CAS and stays.
+     *
+     * @return how many messages this call dropped.
+     */
+    public long purge()
+    {
+        final AtomicBuffer slots = this.slots;
+        final long tail = ring.tailPosition();
+        final long from = Math.max(ring.advanceHead(tail), tail - capacity);
+        long purged = 0;
+        for (long position = from; position < tail; position++)
+        {
+            final int slot = ring.slotOffset(position);
+            final long sequence = slots.getLongVolatile(slot + SEQUENCE_OFFSET);
+            final long held = ring.heldPosition(slot, position, sequence);
+            if (held == NONE)
+            {
+                continue;
+            }
+            final long word = slots.getLongVolatile(slot + LEASE_STATE_OFFSET);
+            final int state = state(word);
+            // Sequence read on both sides of the state: the word belongs to that message.
+            if ((state != READY && state != REQUEUED) || slots.getLongVolatile(slot + SEQUENCE_OFFSET) != sequence)
+            {
+                continue;
+            }
+            if (slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, word, next(word, FREE, NO_HOLDER)))
+            {
+                if (CrashPoint.ENABLED)
+                {
+                    CrashPoint.PURGE_AFTER_STATE_CAS.reached();
+                }
+                // A CAS from the sequence seen: the reaper may have finished this free already (#13a).
+                ring.finishFree(slot, held, sequence);
+                if (CrashPoint.ENABLED)
+                {
+                    CrashPoint.PURGE_AFTER_SEQUENCE.reached();
+                }
+                purged++;
+            }
+        }
+        return purged;
+    }
+
+    /**
+     * @return how many slots of this ring are LEASED now (a snapshot: leases come and go meanwhile).
+     */
+    public int leasedCount()
+    {
+        final AtomicBuffer slots = this.slots;
+        int leased = 0;
+        for (long index = 0; index < capacity; index++)
+        {
+            if (state(slots.getLongVolatile(ring.slotOffset(index) + LEASE_STATE_OFFSET)) == LEASED)
+            {
+                leased++;
+            }
+        }
+        return leased;
     }
 
     /**
