@@ -13,6 +13,8 @@ import io.ipcq.reaper.Reaper;
 import io.ipcq.ring.LaneRing;
 import io.ipcq.ring.QueueClock;
 import io.ipcq.ring.RingConsumer;
+import io.ipcq.ring.RingProducer;
+import io.ipcq.ring.RingSlots;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.EpochClock;
@@ -91,6 +93,12 @@ public final class IpcQueue implements AutoCloseable
         {
             lanes[lane] = QueueRings.lane(file, lane, clock, deadLetters);
         }
+        final RingSlots[] laneSlots = new RingSlots[lanes.length];
+        for (int lane = 0; lane < lanes.length; lane++)
+        {
+            laneSlots[lane] = lanes[lane].slots();
+        }
+        deadLetters.repair().redriveLanes(laneSlots);
         this.participants = new ParticipantTable(buffer, geometry.participantTableOffset(),
             geometry.participantCapacity());
         checkRings(file);
@@ -537,6 +545,59 @@ public final class IpcQueue implements AutoCloseable
             purged += ring.consumer().purge();
         }
         return purged;
+    }
+
+    /**
+     * Moves dead letters back to the lane each was sent on: same id, same origin id, the payload byte for byte, the
+     * delivery count reset to 0 (its first lease after the redrive is delivery 1). Takes the dead letters that wait
+     * for a delivery (not those leased by a dead-letter consumer) in the ring's order, and stops early if a lane is
+     * full or sealed (the dead letter it was moving stays a dead letter). Crash-safe: a kill at any instruction leaves
+     * each message either a dead letter or in its lane, never both and never neither, once the reaper has run
+     * (docs/protocol.md #19).
+     *
+     * @param maxCount at most this many.
+     * @return how many were moved.
+     */
+    public long redrive(final long maxCount)
+    {
+        return redrive(maxCount, -1);
+    }
+
+    /**
+     * As {@link #redrive(long)}, to one lane whatever lane the dead letters were sent on (ids are kept, so an id still
+     * names the lane it was first sent on).
+     *
+     * @param maxCount at most this many.
+     * @param lane     the lane; -1 for each dead letter's own.
+     * @return how many were moved.
+     * @throws QueueException if the lane does not exist.
+     */
+    public synchronized long redrive(final long maxCount, final int lane)
+    {
+        checkOpen();
+        checkIntact();
+        if (lane < -1 || lane >= lanes.length)
+        {
+            throw new QueueException("lane " + lane + " does not exist in " + file.path() + ": its lanes are 0.." +
+                (lanes.length - 1));
+        }
+        if (maxCount < 0)
+        {
+            throw new IllegalArgumentException("maxCount " + maxCount + " is negative");
+        }
+        ensureReaper();
+        final RingProducer[] producers = new RingProducer[lanes.length];
+        for (int i = 0; i < lanes.length; i++)
+        {
+            producers[i] = lanes[i].producer();
+        }
+        final RingConsumer deadLetterRing = deadLetters.consumer();
+        long moved = 0;
+        while (moved < maxCount && deadLetterRing.redriveNext(adminRow + 1, producers, lane) == RingConsumer.REDRIVE_OK)
+        {
+            moved++;
+        }
+        return moved;
     }
 
     /**
