@@ -28,7 +28,7 @@ package io.ipcq.layout;
  *  |                                                               |
  *  +---------------------------------------------------------------+
  *  |   Lane slot: reserved for the enqueue time (0).               |  48
- *  |   Dead-letter slot: Redrive Target (lane << 56 | position + 1)|
+ *  |   Dead-letter slot: Redrive Target (lane, position + 1)       |
  *  +---------------------------------------------------------------+
  *  |   Origin Word (1 + id of this message in the queue it was     |  56
  *  |   bridged from; 0 = none; layout version 2, additive)         |
