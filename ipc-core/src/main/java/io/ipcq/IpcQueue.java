@@ -15,6 +15,8 @@ import io.ipcq.ring.QueueClock;
 import io.ipcq.ring.RingConsumer;
 import io.ipcq.wait.LaneWakeups;
 import io.ipcq.wait.WaitRegistry;
+import io.ipcq.ring.RingProducer;
+import io.ipcq.ring.RingSlots;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.EpochClock;
@@ -94,6 +96,12 @@ public final class IpcQueue implements AutoCloseable
         {
             lanes[lane] = QueueRings.lane(file, lane, clock, deadLetters);
         }
+        final RingSlots[] laneSlots = new RingSlots[lanes.length];
+        for (int lane = 0; lane < lanes.length; lane++)
+        {
+            laneSlots[lane] = lanes[lane].slots();
+        }
+        deadLetters.repair().redriveLanes(laneSlots);
         this.participants = new ParticipantTable(buffer, geometry.participantTableOffset(),
             geometry.participantCapacity());
         this.waits = new WaitRegistry(buffer, geometry.participantTableOffset(), geometry.participantCapacity());
@@ -479,6 +487,130 @@ public final class IpcQueue implements AutoCloseable
             }
         }
         return true;
+    }
+
+    /**
+     * Drops every message of every lane that waits for a delivery: ready, or waiting for a redelivery
+     * (docs/protocol.md #18). Leased messages stay with their holders (they ack or release them as usual), and so
+     * do messages being moved to the dead-letter ring. Each message is dropped by one CAS and then freed as an ack
+     * frees it, so a crash mid-purge leaves every message either dropped or still in the queue, never both.
+     *
+     * @param force purge even while leases are held on the lanes.
+     * @return how many messages were dropped.
+     * @throws QueueException if leases are held on a lane and {@code force} is false (nothing is dropped then).
+     */
+    public long purge(final boolean force)
+    {
+        return purge(lanes, force, "the lanes");
+    }
+
+    /**
+     * As {@link #purge(boolean)}, for one lane.
+     *
+     * @param lane  the lane.
+     * @param force purge even while leases are held on that lane.
+     * @return how many messages were dropped.
+     * @throws QueueException if leases are held on the lane and {@code force} is false, or the lane does not exist.
+     */
+    public long purge(final int lane, final boolean force)
+    {
+        if (lane < 0 || lane >= lanes.length)
+        {
+            throw new QueueException("lane " + lane + " does not exist in " + file.path() + ": its lanes are 0.." +
+                (lanes.length - 1));
+        }
+        return purge(new LaneRing[]{ lanes[lane] }, force, "lane " + lane);
+    }
+
+    /**
+     * As {@link #purge(boolean)}, for the dead-letter ring: drops every dead letter not leased by a dead-letter
+     * consumer.
+     *
+     * @param force purge even while dead letters are leased.
+     * @return how many dead letters were dropped.
+     * @throws QueueException if dead letters are leased and {@code force} is false.
+     */
+    public long purgeDeadLetters(final boolean force)
+    {
+        return purge(new LaneRing[]{ deadLetters }, force, "the dead-letter ring");
+    }
+
+    private synchronized long purge(final LaneRing[] rings, final boolean force, final String what)
+    {
+        checkOpen();
+        checkIntact();
+        if (!force)
+        {
+            long leased = 0;
+            for (final LaneRing ring : rings)
+            {
+                leased += ring.consumer().leasedCount();
+            }
+            if (leased > 0)
+            {
+                throw new QueueException("purge of " + what + " of " + file.path() + " refused: " + leased +
+                    (leased == 1 ? " lease is" : " leases are") + " held (force to drop the messages not leased)");
+            }
+        }
+        long purged = 0;
+        for (final LaneRing ring : rings)
+        {
+            purged += ring.consumer().purge();
+        }
+        return purged;
+    }
+
+    /**
+     * Moves dead letters back to the lane each was sent on: same id, same origin id, the payload byte for byte, the
+     * delivery count reset to 0 (its first lease after the redrive is delivery 1). Takes the dead letters that wait
+     * for a delivery (not those leased by a dead-letter consumer) in the ring's order, and stops early if a lane is
+     * full or sealed (the dead letter it was moving stays a dead letter). Crash-safe: a kill at any instruction leaves
+     * each message either a dead letter or in its lane, never both and never neither, once the reaper has run
+     * (docs/protocol.md #19).
+     *
+     * @param maxCount at most this many.
+     * @return how many were moved.
+     */
+    public long redrive(final long maxCount)
+    {
+        return redrive(maxCount, -1);
+    }
+
+    /**
+     * As {@link #redrive(long)}, to one lane whatever lane the dead letters were sent on (ids are kept, so an id still
+     * names the lane it was first sent on).
+     *
+     * @param maxCount at most this many.
+     * @param lane     the lane; -1 for each dead letter's own.
+     * @return how many were moved.
+     * @throws QueueException if the lane does not exist.
+     */
+    public synchronized long redrive(final long maxCount, final int lane)
+    {
+        checkOpen();
+        checkIntact();
+        if (lane < -1 || lane >= lanes.length)
+        {
+            throw new QueueException("lane " + lane + " does not exist in " + file.path() + ": its lanes are 0.." +
+                (lanes.length - 1));
+        }
+        if (maxCount < 0)
+        {
+            throw new IllegalArgumentException("maxCount " + maxCount + " is negative");
+        }
+        ensureReaper();
+        final RingProducer[] producers = new RingProducer[lanes.length];
+        for (int i = 0; i < lanes.length; i++)
+        {
+            producers[i] = lanes[i].producer();
+        }
+        final RingConsumer deadLetterRing = deadLetters.consumer();
+        long moved = 0;
+        while (moved < maxCount && deadLetterRing.redriveNext(adminRow + 1, producers, lane) == RingConsumer.REDRIVE_OK)
+        {
+            moved++;
+        }
+        return moved;
     }
 
     /**

@@ -33,7 +33,8 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
      * counted {@code invalid}, not under its state.
      */
     public record LaneStats(int lane, int capacity, long tail, long leaseCursor, long headHint, long fullEpoch,
-        int free, int claimed, int ready, int leased, int requeued, int deadLettering, int parked, int invalid)
+        int free, int claimed, int ready, int leased, int requeued, int deadLettering, int parked, int redriving,
+        int invalid)
     {
         /** @return slots holding a message not yet acked: ready + leased + waiting for redelivery (+ in transit). */
         public int occupied()
@@ -165,7 +166,7 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
         final long headHint = lane.headHint();
         final long fullEpoch = lane.fullEpoch();
         final int capacity = view.layout().capacity(ring);
-        final int[] byState = new int[LeaseState.PARKED + 1];
+        final int[] byState = new int[LeaseState.REDRIVING + 1];
         int invalid = 0;
         for (int i = 0; i < capacity; i++)
         {
@@ -182,6 +183,6 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
         return new LaneStats(ring, capacity, tail, leaseCursor, headHint, fullEpoch,
             byState[LeaseState.FREE], byState[LeaseState.CLAIMED], byState[LeaseState.READY],
             byState[LeaseState.LEASED], byState[LeaseState.REQUEUED], byState[LeaseState.DEAD_LETTERING],
-            byState[LeaseState.PARKED], invalid);
+            byState[LeaseState.PARKED], byState[LeaseState.REDRIVING], invalid);
     }
 }

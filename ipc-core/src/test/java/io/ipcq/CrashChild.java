@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code create PATH MODE [GROUP]}: creates (replacing) a queue with that octal mode and group; prints
  *   {@code CREATING pid} first (the crash points inside create leave its temporary file behind).</li>
  *   <li>{@code seal PATH}: seals the queue ({@code SEALING} first, {@code SEALED} after).</li>
+ *   <li>{@code purge PATH}: purges every lane ({@code PURGING} first, {@code PURGED n} after).</li>
+ *   <li>{@code redrive PATH}: redrives every dead letter ({@code REDRIVING} first, {@code REDRIVEN n} after).</li>
  *   <li>{@code reaper PATH}: attaches an idle consumer so its background agent runs and wins the reaper election;
  *   prints {@code REAPER ownerWord} and idles (the agent reaps until a crash point halts it).</li>
  * </ul>
@@ -72,6 +74,8 @@ public final class CrashChild
                 case "create" -> create(path, Integer.parseInt(args[2], 8), args.length > 3 ? args[3] : null);
                 case "seal" -> seal(path);
                 case "sleep" -> sleep(path);
+                case "purge" -> purge(path);
+                case "redrive" -> redrive(path);
                 default -> throw new IllegalArgumentException("unknown mode " + mode);
             }
         }
@@ -97,6 +101,22 @@ public final class CrashChild
         IpcQueue.create(path, QueueConfig.builder().capacity(1024).maxPayloadLength(1024).mode(mode).group(group)
             .force(true).build()).close();
         say("CREATED");
+    }
+
+    private static void purge(final Path path)
+    {
+        final IpcQueue queue = IpcQueue.open(path);
+        say("PURGING");
+        say("PURGED " + queue.purge(false));
+        queue.close();
+    }
+
+    private static void redrive(final Path path)
+    {
+        final IpcQueue queue = IpcQueue.open(path);
+        say("REDRIVING");
+        say("REDRIVEN " + queue.redrive(Long.MAX_VALUE));
+        queue.close();
     }
 
     private static void seal(final Path path)

@@ -28,12 +28,17 @@ public final class LeaseState
     public static final int DEAD_LETTERING = 5;
     /** Past max deliveries but the dead-letter ring was full: waits for a sweep to move it. */
     public static final int PARKED = 6;
+    /**
+     * A dead letter being moved back to a lane by holder (docs/protocol.md #19): its copy is claimed, and perhaps
+     * committed, in the lane that the dead letter's Redrive Target word names; nobody leases it meanwhile.
+     */
+    public static final int REDRIVING = 7;
 
     public static final int NO_HOLDER = 0;
     public static final int MAX_HOLDER = (1 << 24) - 1;
 
     private static final String[] NAMES = {
-        "FREE", "CLAIMED", "READY", "LEASED", "REQUEUED", "DEAD_LETTERING", "PARKED" };
+        "FREE", "CLAIMED", "READY", "LEASED", "REQUEUED", "DEAD_LETTERING", "PARKED", "REDRIVING" };
 
     private LeaseState()
     {
@@ -77,7 +82,7 @@ public final class LeaseState
 
     public static boolean isValidState(final int state)
     {
-        return state >= FREE && state <= PARKED;
+        return state >= FREE && state <= REDRIVING;
     }
 
     public static String toString(final long word)

@@ -27,8 +27,8 @@ package io.ipcq.layout;
  *  |   Position (of the message this slot holds, set at claim)     |  40
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |   Reserved for the enqueue time (0)                           |  48
- *  |                                                               |
+ *  |   Lane slot: reserved for the enqueue time (0).               |  48
+ *  |   Dead-letter slot: Redrive Target (lane, position + 1)       |
  *  +---------------------------------------------------------------+
  *  |   Origin Word (1 + id of this message in the queue it was     |  56
  *  |   bridged from; 0 = none; layout version 2, additive)         |
@@ -58,8 +58,17 @@ public final class SlotDescriptor
     public static final int DELIVERY_COUNT_OFFSET = 32;
     public static final int PAYLOAD_LENGTH_OFFSET = 36;
     public static final int POSITION_OFFSET = 40;
-    /** Kept 0: the enqueue time will go here. */
+    /** Kept 0 in a lane's slots: the enqueue time will go here. */
     public static final int RESERVED_ENQUEUE_TIME_OFFSET = 48;
+    /**
+     * In a dead-letter slot only: where the REDRIVING dead letter's copy is claimed, {@code lane << 56 | position + 1}
+     * ({@link #redriveTarget}), 0 = none yet (docs/protocol.md #19). 0 whenever the dead letter is not REDRIVING: the
+     * dead-letter move writes 0 before its commit, and a redrive given up clears it (CAS) before the dead letter goes
+     * back to REQUEUED. An additive field of layout version 2: writers older than it leave it 0.
+     */
+    public static final int REDRIVE_TARGET_OFFSET = 48;
+    /** Redrive Target: none. */
+    public static final long NO_REDRIVE_TARGET = 0;
     /**
      * One plus the message's id in the queue it came from through a bridge (docs/bridge.md), 0 for a message sent
      * here (message ids start at 0, so the word is shifted by one to keep 0 for none).
@@ -149,5 +158,33 @@ public final class SlotDescriptor
     public static long skippedSequence(final long lastSkipped)
     {
         return SKIPPED_BIT | (lastSkipped + 1);
+    }
+
+    /**
+     * @param lane     the lane the copy is claimed in.
+     * @param position its position there.
+     * @return the Redrive Target word.
+     */
+    public static long redriveTarget(final int lane, final long position)
+    {
+        return ((long)lane << 56) | ((position + 1) & 0x00FF_FFFF_FFFF_FFFFL);
+    }
+
+    /**
+     * @param target a Redrive Target word other than {@link #NO_REDRIVE_TARGET}.
+     * @return its lane.
+     */
+    public static int redriveTargetLane(final long target)
+    {
+        return (int)(target >>> 56);
+    }
+
+    /**
+     * @param target a Redrive Target word other than {@link #NO_REDRIVE_TARGET}.
+     * @return its position.
+     */
+    public static long redriveTargetPosition(final long target)
+    {
+        return (target & 0x00FF_FFFF_FFFF_FFFFL) - 1;
     }
 }

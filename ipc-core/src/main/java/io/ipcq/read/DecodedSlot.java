@@ -29,7 +29,8 @@ public record DecodedSlot(
          * half done (protocol #1 and #3).
          */
         CLAIMED,
-        /** The committed message of {@link #position()}, in state READY, LEASED, REQUEUED, DEAD_LETTERING or PARKED. */
+        /** The committed message of {@link #position()}, in state READY, LEASED, REQUEUED, DEAD_LETTERING, PARKED or
+         * REDRIVING. */
         MESSAGE,
         /** The message of {@link #position()} is being freed: FREE is stored, the sequence not yet moved on. */
         FREEING,

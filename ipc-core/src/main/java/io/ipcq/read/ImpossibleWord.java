@@ -7,14 +7,14 @@ package io.ipcq.read;
  */
 public enum ImpossibleWord
 {
-    /** The state byte of the lease-state word is not one of FREE (0) .. PARKED (6). */
+    /** The state byte of the lease-state word is not one of FREE (0) .. REDRIVING (7). */
     STATE_NOT_IN_TABLE("a lease state that is not in the table"),
     /** The holder is beyond the participant capacity (holder = row index + 1). */
     HOLDER_BEYOND_CAPACITY("a holder beyond the participant capacity"),
     /** FREE, READY, REQUEUED or PARKED, which nobody holds, with a holder. */
     HOLDER_ON_UNHELD_STATE("a holder on a state nobody holds (FREE, READY, REQUEUED, PARKED)"),
-    /** CLAIMED, LEASED or DEAD_LETTERING, which always have an owner, without one. */
-    NO_HOLDER_ON_HELD_STATE("no holder on a state that has one (CLAIMED, LEASED, DEAD_LETTERING)"),
+    /** CLAIMED, LEASED, DEAD_LETTERING or REDRIVING, which always have an owner, without one. */
+    NO_HOLDER_ON_HELD_STATE("no holder on a state that has one (CLAIMED, LEASED, DEAD_LETTERING, REDRIVING)"),
     /** The sequence names no lap of this slot: neither {@code seq} nor {@code seq - 1} is its index mod capacity. */
     SEQUENCE_OF_ANOTHER_SLOT("a sequence that belongs to another slot"),
     /**
@@ -26,8 +26,9 @@ public enum ImpossibleWord
     SKIPPED_CLAIM("a skipped slot in state CLAIMED"),
     /** A committed sequence with state CLAIMED: a commit stores READY before it moves the sequence. */
     COMMITTED_CLAIM("a committed sequence in state CLAIMED"),
-    /** LEASED, REQUEUED, DEAD_LETTERING or PARKED while the sequence says nothing was committed. */
-    UNCOMMITTED_DELIVERY("a delivered state (LEASED, REQUEUED, DEAD_LETTERING, PARKED) at an uncommitted sequence"),
+    /** LEASED, REQUEUED, DEAD_LETTERING, PARKED or REDRIVING while the sequence says nothing was committed. */
+    UNCOMMITTED_DELIVERY(
+        "a delivered state (LEASED, REQUEUED, DEAD_LETTERING, PARKED, REDRIVING) at an uncommitted sequence"),
     /** A committed sequence whose Position word names another position (the claim stores it before the commit). */
     POSITION_MISMATCH("a committed sequence whose Position word names another position"),
     /**

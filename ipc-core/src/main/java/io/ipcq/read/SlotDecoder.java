@@ -103,7 +103,7 @@ public final class SlotDecoder
         {
             return ImpossibleWord.HOLDER_BEYOND_CAPACITY;
         }
-        final boolean held = state == CLAIMED || state == LEASED || state == DEAD_LETTERING;
+        final boolean held = state == CLAIMED || state == LEASED || state == DEAD_LETTERING || state == REDRIVING;
         if (!held && holder != NO_HOLDER)
         {
             return ImpossibleWord.HOLDER_ON_UNHELD_STATE;
@@ -128,7 +128,7 @@ public final class SlotDecoder
         if ((sequence & mask) == index)
         {
             final boolean delivered = state == LEASED || state == REQUEUED || state == DEAD_LETTERING ||
-                state == PARKED;
+                state == PARKED || state == REDRIVING;
             return delivered ? ImpossibleWord.UNCOMMITTED_DELIVERY : null;
         }
         if (((sequence - 1) & mask) != index || sequence < 1)

@@ -10,7 +10,8 @@ import static io.ipcq.layout.SlotDescriptor.*;
 
 /**
  * The consumer's path of one ring: lease at the cursor (#5), lease a redelivery (#6), ack (#7), release (#8),
- * extend (#9) and the move to the dead-letter ring (#11) of docs/protocol.md.
+ * extend (#9), the move to the dead-letter ring (#11), the operator's purge (#18) and, on the dead-letter ring, the
+ * redrive back to a lane (#19) of docs/protocol.md.
  * <p>
  * Consumers take the position at the lease cursor by CAS on the slot's lease-state word (READY to LEASED), then help
  * the cursor on; a message released or expired goes back to REQUEUED in place and is found by a scan of at most one
@@ -30,6 +31,17 @@ public final class RingConsumer
     public static final int DEAD_LETTERED_OK = 2;
     public static final int PARKED_OK = 3;
     public static final int FENCED = 0;
+
+    /** Answers of {@link #redriveNext}: no dead letter waits for a delivery. */
+    public static final int REDRIVE_NONE = 0;
+    /** Redriven: committed in its lane, freed here. */
+    public static final int REDRIVE_OK = 1;
+    /** The lane is full: the dead letter went back (REQUEUED), nothing was written. */
+    public static final int REDRIVE_FULL = 2;
+    /** The lane is sealed: the dead letter went back. */
+    public static final int REDRIVE_SEALED = 3;
+    /** The claim in the lane was repaired (tombstoned) under this redriver, judged gone: the dead letter went back. */
+    public static final int REDRIVE_FENCED = 4;
 
     private final RingSlots ring;
     private final AtomicBuffer slots;
@@ -356,6 +368,193 @@ public final class RingConsumer
     }
 
     /**
+     * #18: drops every message of this ring that waits for a delivery (READY, or REQUEUED for a redelivery): per
+     * message a CAS of its lease-state word to FREE, then the free (#16), as an ack does (#7). One look at the live
+     * window [max(head, tail - capacity), tail): a message older than a lap sits in a slot of it, skipped. Leased
+     * messages and messages being moved to the dead-letter ring are left to their holder; a message that changes
+     * state under this call (leased meanwhile) fails its CAS and stays.
+     *
+     * @return how many messages this call dropped.
+     */
+    public long purge()
+    {
+        final AtomicBuffer slots = this.slots;
+        final long tail = ring.tailPosition();
+        final long from = Math.max(ring.advanceHead(tail), tail - capacity);
+        long purged = 0;
+        for (long position = from; position < tail; position++)
+        {
+            final int slot = ring.slotOffset(position);
+            final long sequence = slots.getLongVolatile(slot + SEQUENCE_OFFSET);
+            final long held = ring.heldPosition(slot, position, sequence);
+            if (held == NONE)
+            {
+                continue;
+            }
+            final long word = slots.getLongVolatile(slot + LEASE_STATE_OFFSET);
+            final int state = state(word);
+            // Sequence read on both sides of the state: the word belongs to that message.
+            if ((state != READY && state != REQUEUED) || slots.getLongVolatile(slot + SEQUENCE_OFFSET) != sequence)
+            {
+                continue;
+            }
+            if (slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, word, next(word, FREE, NO_HOLDER)))
+            {
+                if (CrashPoint.ENABLED)
+                {
+                    CrashPoint.PURGE_AFTER_STATE_CAS.reached();
+                }
+                // A CAS from the sequence seen: the reaper may have finished this free already (#13a).
+                ring.finishFree(slot, held, sequence);
+                if (CrashPoint.ENABLED)
+                {
+                    CrashPoint.PURGE_AFTER_SEQUENCE.reached();
+                }
+                purged++;
+            }
+        }
+        return purged;
+    }
+
+    /**
+     * #19 (R1 to R5), on the dead-letter ring: moves one dead letter that waits for a delivery (READY or REQUEUED) back
+     * to a lane, with its id, origin word and payload, delivery count 0. R1: CAS its word to REDRIVING(holder). R2:
+     * claim a position q in the lane and write the copy. R3: store the Redrive Target (lane, q) in the dead letter's
+     * slot (release). R4: commit q by CAS ({@link RingProducer#commitRedriven}), the one decision point. R5: CAS the
+     * dead letter REDRIVING to FREE, then free it (#16). A redriver that dies is repaired by {@link RingRepair}.
+     *
+     * @param holder the redriver's participant index + 1.
+     * @param lanes  the lanes' producer paths, by lane index.
+     * @param toLane the lane to move it to, or -1 for the lane of its message id (the lane it was sent on).
+     * @return {@link #REDRIVE_OK}, {@link #REDRIVE_NONE}, {@link #REDRIVE_FULL}, {@link #REDRIVE_SEALED} or
+     * {@link #REDRIVE_FENCED}.
+     * @throws CorruptQueueException if a dead letter's id names a lane the queue does not have (nothing changed).
+     */
+    public int redriveNext(final int holder, final RingProducer[] lanes, final int toLane)
+    {
+        final AtomicBuffer slots = this.slots;
+        final long tail = ring.tailPosition();
+        final long from = Math.max(ring.advanceHead(tail), tail - capacity);
+        for (long position = from; position < tail; position++)
+        {
+            final int slot = ring.slotOffset(position);
+            final long sequence = slots.getLongVolatile(slot + SEQUENCE_OFFSET);
+            final long held = ring.heldPosition(slot, position, sequence);
+            if (held == NONE)
+            {
+                continue;
+            }
+            final long word = slots.getLongVolatile(slot + LEASE_STATE_OFFSET);
+            final int state = state(word);
+            if ((state != READY && state != REQUEUED) || slots.getLongVolatile(slot + SEQUENCE_OFFSET) != sequence)
+            {
+                continue;
+            }
+            final long id = slots.getLong(slot + MESSAGE_ID_OFFSET);
+            final int lane = toLane >= 0 ? toLane : (int)(id >>> 56);
+            if (lane >= lanes.length)
+            {
+                throw new CorruptQueueException(ring.name() + " slot " + (held & (capacity - 1)) + ": message id " +
+                    Long.toHexString(id) + " names lane " + lane + ", the queue has " + lanes.length +
+                    " (redrive it to a lane given explicitly)");
+            }
+            final long redriving = next(word, REDRIVING, holder);
+            if (!slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, word, redriving))
+            {
+                continue;
+            }
+            if (CrashPoint.ENABLED)
+            {
+                CrashPoint.REDRIVE_AFTER_STATE_CAS.reached();
+            }
+            return redrive(slot, held, sequence, redriving, lanes[lane], lane, holder);
+        }
+        return REDRIVE_NONE;
+    }
+
+    /**
+     * #19, R2 to R5, after the REDRIVING CAS.
+     */
+    private int redrive(
+        final int slot,
+        final long position,
+        final long sequence,
+        final long redriving,
+        final RingProducer lane,
+        final int laneIndex,
+        final int holder)
+    {
+        final AtomicBuffer slots = this.slots;
+        final long claim = lane.tryClaim(holder);
+        if (claim < 0)
+        {
+            ring.returnRedrive(slot, redriving, NO_REDRIVE_TARGET);
+            return claim == RingProducer.SEALED ? REDRIVE_SEALED : REDRIVE_FULL;
+        }
+        final AtomicBuffer laneSlots = lane.ring().buffer();
+        final int laneSlot = lane.ring().slotOffset(claim);
+        final long claimed = laneSlots.getLongVolatile(laneSlot + LEASE_STATE_OFFSET);
+        if (state(claimed) != CLAIMED || holder(claimed) != holder)
+        {
+            // Repaired already: this process was judged gone. No target stored, so the dead letter simply goes back.
+            ring.returnRedrive(slot, redriving, NO_REDRIVE_TARGET);
+            return REDRIVE_FENCED;
+        }
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.REDRIVE_AFTER_CLAIM.reached();
+        }
+        final int length = Math.max(0, Math.min(slots.getInt(slot + PAYLOAD_LENGTH_OFFSET), maxPayloadLength));
+        laneSlots.putLong(laneSlot + MESSAGE_ID_OFFSET, slots.getLong(slot + MESSAGE_ID_OFFSET));
+        laneSlots.putLong(laneSlot + ORIGIN_ID_OFFSET, slots.getLong(slot + ORIGIN_ID_OFFSET));
+        // The claim wrote delivery count 0 already: the redriven message starts its life again.
+        laneSlots.putBytes(laneSlot + PAYLOAD_OFFSET, slots, slot + PAYLOAD_OFFSET, length);
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.REDRIVE_AFTER_COPY.reached();
+        }
+        final long target = redriveTarget(laneIndex, claim);
+        slots.putLongRelease(slot + REDRIVE_TARGET_OFFSET, target);
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.REDRIVE_AFTER_TARGET.reached();
+        }
+        if (!lane.commitRedriven(claim, length, claimed))
+        {
+            // Tombstoned by a repair that judged this process gone; that repair gives the dead letter back too.
+            ring.returnRedrive(slot, redriving, target);
+            return REDRIVE_FENCED;
+        }
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.REDRIVE_AFTER_COMMIT.reached();
+        }
+        // If this CAS fails, a repair saw the copy committed and freed the dead letter itself.
+        if (ring.freeRedriven(slot, position, sequence, redriving) && CrashPoint.ENABLED)
+        {
+            CrashPoint.REDRIVE_AFTER_FREE.reached();
+        }
+        return REDRIVE_OK;
+    }
+
+    /**
+     * @return how many slots of this ring are LEASED now (a snapshot: leases come and go meanwhile).
+     */
+    public int leasedCount()
+    {
+        final AtomicBuffer slots = this.slots;
+        int leased = 0;
+        for (long index = 0; index < capacity; index++)
+        {
+            if (state(slots.getLongVolatile(ring.slotOffset(index) + LEASE_STATE_OFFSET)) == LEASED)
+            {
+                leased++;
+            }
+        }
+        return leased;
+    }
+
+    /**
      * #9: moves the deadline of a lease still held.
      *
      * @param lease                the holder's lease.
@@ -449,6 +648,8 @@ public final class RingConsumer
         final int length = Math.max(0, Math.min(slots.getInt(slot + PAYLOAD_LENGTH_OFFSET), maxPayloadLength));
         targetSlots.putLong(targetSlot + MESSAGE_ID_OFFSET, slots.getLong(slot + MESSAGE_ID_OFFSET));
         targetSlots.putLong(targetSlot + ORIGIN_ID_OFFSET, slots.getLong(slot + ORIGIN_ID_OFFSET));
+        // A dead letter is never REDRIVING when committed: no Redrive Target (a slot's earlier redrive left one).
+        targetSlots.putLong(targetSlot + REDRIVE_TARGET_OFFSET, NO_REDRIVE_TARGET);
         // The dead letter keeps its history: deliveries so far, counting up again from there when it is read.
         targetSlots.putInt(targetSlot + DELIVERY_COUNT_OFFSET, slots.getInt(slot + DELIVERY_COUNT_OFFSET));
         targetSlots.putBytes(targetSlot + PAYLOAD_OFFSET, slots, slot + PAYLOAD_OFFSET, length);

@@ -261,6 +261,35 @@ public final class RingProducer
     }
 
     /**
+     * #19, step R4: commits a dead letter's copy claimed at {@code position} by a redriver. The one decision point of
+     * a redrive: a CAS of the lease-state word from the CLAIMED word the claim left to READY, where a plain commit
+     * (#3) stores READY. The reaper's repair of that claim (#13, or #19's repair) CASes the same word to FREE, so
+     * exactly one of the two wins: committed here, or tombstoned there (then this changes nothing and the dead letter
+     * goes back). Then the sequence CAS {@code p -> p + 1}, as #3 (the reaper may have done it already, #13a).
+     *
+     * @param position      the claimed position.
+     * @param payloadLength bytes written.
+     * @param claimed       the CLAIMED word of the claim, read right after it.
+     * @return true if this call committed it; false if the claim had been repaired (tombstoned) meanwhile.
+     */
+    public boolean commitRedriven(final long position, final int payloadLength, final long claimed)
+    {
+        final AtomicBuffer slots = this.slots;
+        final int slot = ring.slotOffset(position);
+        slots.putInt(slot + PAYLOAD_LENGTH_OFFSET, payloadLength);
+        if (!slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, claimed, next(claimed, READY, NO_HOLDER)))
+        {
+            return false;
+        }
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.REDRIVE_AFTER_READY_CAS.reached();
+        }
+        slots.compareAndSetLong(slot + SEQUENCE_OFFSET, position, position + 1);
+        return true;
+    }
+
+    /**
      * #4: gives a claimed position back unused: the slot becomes a tombstone that consumers step over.
      *
      * @param position the claimed position.

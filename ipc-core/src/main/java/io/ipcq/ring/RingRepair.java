@@ -12,7 +12,8 @@ import static io.ipcq.layout.SlotDescriptor.*;
 /**
  * The repair path of one ring: everything the reaper does to a slot, and the decisions of its sweep. Expire a lease
  * (#10), revoke a dead holder's (#14), retry a parked dead letter (#12), park an abandoned dead-letter move (#11),
- * repair a claim (#13), finish a half-done commit or free (#13a), wake full producers (#17), of docs/protocol.md.
+ * repair a claim (#13), finish a half-done commit or free (#13a), wake full producers (#17), and repair a redrive
+ * whose redriver is gone (#19), of docs/protocol.md.
  * <p>
  * {@link #sweep} is one pass over the ring's live window [max(head, tail - capacity), tail): a message older than a
  * lap is found in the slot that was skipped over it, and handled first, oldest first. The reaper and its sweeper
@@ -30,6 +31,8 @@ public final class RingRepair
     private final RingConsumer consumer;
     private final RingProducer deadLetters;
     private final int maxDeliveries;
+    /** On the dead-letter ring only: the lanes a redrive can target (#19); null until wired, or on a lane. */
+    private RingSlots[] redriveLanes;
 
     /**
      * @param consumer      this ring's consumer path (a revocation is a release by someone else, #8 or #11).
@@ -48,6 +51,17 @@ public final class RingRepair
     public RingSlots ring()
     {
         return ring;
+    }
+
+    /**
+     * Wires the dead-letter ring's repair to the lanes, so that it can repair a redrive whose redriver is gone (#19).
+     * Until then a REDRIVING dead letter is left as it is.
+     *
+     * @param lanes the lanes' slots, by lane index.
+     */
+    public void redriveLanes(final RingSlots[] lanes)
+    {
+        this.redriveLanes = lanes.clone();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -219,6 +233,13 @@ public final class RingRepair
                 return result;
             }
 
+            case REDRIVING:
+                if (verdict.isGone(holder(word)))
+                {
+                    repairRedrive(held, sequence, word);
+                }
+                return NOTHING;
+
             case REQUEUED:
                 counts.requeuedSeen++;
                 return SAW_REQUEUED;
@@ -305,10 +326,118 @@ public final class RingRepair
         final int slot = ring.slotOffset(position);
         if (slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, observed, next(observed, FREE, NO_HOLDER)))
         {
+            // A redrive's claim (#19): its dead letter goes back before this claim's free moves the sequence on.
+            returnRedriveOf(position);
             ring.finishFree(slot, position, position);
             return true;
         }
         return false;
+    }
+
+    /**
+     * #19, after a claim of this lane at {@code position} was tombstoned: if a REDRIVING dead letter names it as its
+     * Redrive Target, gives that dead letter back (REQUEUED). Done before the claim's sequence moves on, so that a
+     * REDRIVING dead letter whose target has moved on always means "committed" to {@link #repairRedrive}. A look at
+     * one lap of the dead-letter ring, only when a claim is repaired (rare).
+     */
+    private void returnRedriveOf(final long position)
+    {
+        final RingSlots deadLetterRing = deadLetters.ring();
+        if (deadLetterRing == ring)
+        {
+            return;
+        }
+        final AtomicBuffer deadLetterSlots = deadLetterRing.buffer();
+        final long target = redriveTarget(ring.lane(), position);
+        for (long index = 0; index < deadLetterRing.capacity(); index++)
+        {
+            final int slot = deadLetterRing.slotOffset(index);
+            final long word = deadLetterSlots.getLongVolatile(slot + LEASE_STATE_OFFSET);
+            if (state(word) == REDRIVING && deadLetterSlots.getLongVolatile(slot + REDRIVE_TARGET_OFFSET) == target)
+            {
+                deadLetterRing.returnRedrive(slot, word, target);
+                return;
+            }
+        }
+    }
+
+    /**
+     * #19, repair: a dead letter REDRIVING by a participant whose process is gone. Its Redrive Target decides:
+     * <ul>
+     *   <li>none: the copy was never committed (R3 comes before R4): back to REQUEUED; a claim it made in a lane is
+     *   tombstoned by that lane's claim repair (#13, its holder is gone);</li>
+     *   <li>(lane, q) with q still claimed by the redriver: tombstone q (CAS CLAIMED to FREE, the CAS the redriver's
+     *   R4 races), give the dead letter back, finish q's free;</li>
+     *   <li>q FREE at sequence q: tombstoned by someone else whose free is not finished: the same, helping;</li>
+     *   <li>q READY at sequence q (R4 done, its sequence CAS not): finish that commit (#13a), free the dead letter;</li>
+     *   <li>q's sequence past q: committed (a tombstone gives the dead letter back before q's sequence moves on):
+     *   free the dead letter.</li>
+     * </ul>
+     *
+     * @param position  the dead letter's position.
+     * @param sequence  its sequence as observed.
+     * @param redriving the REDRIVING word observed.
+     */
+    public void repairRedrive(final long position, final long sequence, final long redriving)
+    {
+        final int slot = ring.slotOffset(position);
+        final long target = slots.getLongVolatile(slot + REDRIVE_TARGET_OFFSET);
+        if (target == NO_REDRIVE_TARGET)
+        {
+            ring.returnRedrive(slot, redriving, NO_REDRIVE_TARGET);
+            return;
+        }
+        final RingSlots[] lanes = this.redriveLanes;
+        final int lane = redriveTargetLane(target);
+        if (lanes == null || lane >= lanes.length)
+        {
+            return;
+        }
+        final RingSlots laneRing = lanes[lane];
+        final AtomicBuffer laneSlots = laneRing.buffer();
+        final long claim = redriveTargetPosition(target);
+        final int claimSlot = laneRing.slotOffset(claim);
+        while (true)
+        {
+            final long claimSequence = laneSlots.getLongVolatile(claimSlot + SEQUENCE_OFFSET);
+            final long claimWord = laneSlots.getLongVolatile(claimSlot + LEASE_STATE_OFFSET);
+            if (laneSlots.getLongVolatile(claimSlot + SEQUENCE_OFFSET) != claimSequence)
+            {
+                continue;
+            }
+            if (claimSequence != claim)
+            {
+                // Committed (and perhaps delivered and freed since).
+                ring.freeRedriven(slot, position, sequence, redriving);
+                return;
+            }
+            final int claimState = state(claimWord);
+            if (claimState == CLAIMED && holder(claimWord) == holder(redriving))
+            {
+                if (laneSlots.compareAndSetLong(
+                    claimSlot + LEASE_STATE_OFFSET, claimWord, next(claimWord, FREE, NO_HOLDER)))
+                {
+                    ring.returnRedrive(slot, redriving, target);
+                    laneRing.finishFree(claimSlot, claim, claim);
+                    return;
+                }
+                continue;
+            }
+            if (claimState == FREE)
+            {
+                ring.returnRedrive(slot, redriving, target);
+                laneRing.finishFree(claimSlot, claim, claim);
+                return;
+            }
+            if (claimState == READY)
+            {
+                laneSlots.compareAndSetLong(claimSlot + SEQUENCE_OFFSET, claim, claim + 1);
+                ring.freeRedriven(slot, position, sequence, redriving);
+                return;
+            }
+            // Claimed by another holder: not this redrive's claim (a corrupt target); leave it.
+            return;
+        }
     }
 
     /**

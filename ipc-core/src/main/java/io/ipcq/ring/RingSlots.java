@@ -1,12 +1,14 @@
 package io.ipcq.ring;
 
 import io.ipcq.CorruptQueueException;
+import io.ipcq.internal.CrashPoint;
 import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.wait.LaneWakeups;
 import org.agrona.concurrent.AtomicBuffer;
 
 import static io.ipcq.layout.LeaseState.FREE;
 import static io.ipcq.layout.LeaseState.NO_HOLDER;
+import static io.ipcq.layout.LeaseState.REQUEUED;
 import static io.ipcq.layout.LeaseState.next;
 import static io.ipcq.layout.SlotDescriptor.*;
 
@@ -227,6 +229,55 @@ public final class RingSlots
     {
         slots.putLongRelease(slot + LEASE_STATE_OFFSET, next(owned, FREE, NO_HOLDER));
         finishFree(slot, position, sequence);
+    }
+
+    /**
+     * #19: gives a REDRIVING dead letter of this (the dead-letter) ring back, once the redrive is known not to have
+     * committed its copy: the Redrive Target cleared (a CAS from the target stored, so a late caller never clears the
+     * target of a later redrive), then the state REDRIVING to REQUEUED (CAS from the word observed), then the requeue
+     * count bumped so dead-letter consumers rescan. The caller's CASes fail harmlessly if someone did it first.
+     *
+     * @param slot      the dead letter's slot.
+     * @param redriving the REDRIVING word observed.
+     * @param target    the Redrive Target observed, or {@link io.ipcq.layout.SlotDescriptor#NO_REDRIVE_TARGET}.
+     * @return true if this call gave it back.
+     */
+    boolean returnRedrive(final int slot, final long redriving, final long target)
+    {
+        if (target != NO_REDRIVE_TARGET)
+        {
+            slots.compareAndSetLong(slot + REDRIVE_TARGET_OFFSET, target, NO_REDRIVE_TARGET);
+        }
+        if (!slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, redriving, next(redriving, REQUEUED, NO_HOLDER)))
+        {
+            return false;
+        }
+        bumpRequeueCount();
+        return true;
+    }
+
+    /**
+     * #19: frees a REDRIVING dead letter of this (the dead-letter) ring whose copy is committed in its lane: CAS
+     * REDRIVING to FREE, then #16.
+     *
+     * @param slot      the dead letter's slot.
+     * @param position  its position.
+     * @param sequence  its sequence as observed (position + 1, or skipped).
+     * @param redriving the REDRIVING word observed.
+     * @return true if this call freed it.
+     */
+    boolean freeRedriven(final int slot, final long position, final long sequence, final long redriving)
+    {
+        if (!slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, redriving, next(redriving, FREE, NO_HOLDER)))
+        {
+            return false;
+        }
+        if (CrashPoint.ENABLED)
+        {
+            CrashPoint.REDRIVE_AFTER_FREE_CAS.reached();
+        }
+        finishFree(slot, position, sequence);
+        return true;
     }
 
     /**

@@ -113,7 +113,11 @@ class SlotDecoderTest
     void everyImpossibleWordIsNamed()
     {
         final long committed = 12;                               // position 11, slot 3
-        assertImpossible(ImpossibleWord.STATE_NOT_IN_TABLE, committed, ((long)7 << 56) | 1, 11, 5);
+        assertImpossible(ImpossibleWord.STATE_NOT_IN_TABLE, committed, ((long)(REDRIVING + 1) << 56) | 1, 11, 5);
+        assertImpossible(ImpossibleWord.NO_HOLDER_ON_HELD_STATE, committed, pack(REDRIVING, NO_HOLDER, 1), 11, 5);
+        assertImpossible(ImpossibleWord.UNCOMMITTED_DELIVERY, 11, pack(REDRIVING, 1, 1), 11, 5);
+        assertFalse(decoder.decode(3, 40, committed, pack(REDRIVING, 1, 1), 11, 5).invalid(),
+            "a dead letter being redriven");
         assertImpossible(ImpossibleWord.HOLDER_BEYOND_CAPACITY, committed, pack(LEASED, PARTICIPANTS + 1, 1), 11, 5);
         assertImpossible(ImpossibleWord.HOLDER_ON_UNHELD_STATE, committed, pack(READY, 1, 1), 11, 5);
         assertImpossible(ImpossibleWord.HOLDER_ON_UNHELD_STATE, committed, pack(REQUEUED, 2, 1), 11, 5);

@@ -13,6 +13,9 @@
  *   <li>redelivery: {@code ReleaseRedelivery} (a released message goes to exactly one scanning consumer);</li>
  *   <li>producers: {@code TwoProducersOneFreeSlot}, {@code TwoProducersTwoFreeSlots} (FULL only when full),
  *       {@code ClaimRepair} (a claim tombstoned by the reaper is never written by its late producer);</li>
+ *   <li>redrive: {@code RedriveCommitRepair}, {@code RedriveCommitDeadLetterRepair} (a redrive's commit by CAS against
+ *       the reaper's repair of its claim, from the lane's side and from the dead-letter ring's: the message ends in
+ *       exactly one place);</li>
  *   <li>skipping held slots (capacity counts messages): {@code SkipAck} (a free racing the skip mark moves the slot
  *       past the skip), {@code SkipFirstLease} (a READY message skipped while it is leased at the cursor is still
  *       delivered once), {@code TwoSkippersTwoFreeSlots}/{@code TwoSkippersOneFreeSlot} (two producers skipping the

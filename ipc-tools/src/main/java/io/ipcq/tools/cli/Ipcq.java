@@ -110,7 +110,7 @@ public final class Ipcq
             if (!unmatched.isEmpty() && !unmatched.get(0).startsWith("-"))
             {
                 message = "unknown command '" + unmatched.get(0) + "': use one of create, send, recv, inspect, " +
-                    "export, reap, seal, delete";
+                    "export, reap, seal, delete, purge, redrive";
             }
         }
         final String help = top ? "ipcq --help" : "ipcq " + verb + " --help";

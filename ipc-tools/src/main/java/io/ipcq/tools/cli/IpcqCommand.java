@@ -30,6 +30,8 @@ import java.io.PrintWriter;
         ReapCommand.class,
         SealCommand.class,
         DeleteCommand.class,
+        PurgeCommand.class,
+        RedriveCommand.class,
         BridgeCommand.class,
         CommandLine.HelpCommand.class })
 final class IpcqCommand implements Runnable
@@ -53,7 +55,7 @@ final class IpcqCommand implements Runnable
     public void run()
     {
         throw CliException.usage("no command given: use one of create, send, recv, inspect, export, reap, seal, " +
-            "delete (see 'ipcq --help')");
+            "delete, purge, redrive (see 'ipcq --help')");
     }
 
     /**

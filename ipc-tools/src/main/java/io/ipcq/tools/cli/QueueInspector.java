@@ -247,7 +247,8 @@ final class QueueInspector implements AutoCloseable
         final PrintWriter out, final String format, final String name, final QueueStats.LaneStats lane)
     {
         out.printf(Locale.ROOT, format, name, lane.ready(), lane.leased(), lane.requeued(), lane.claimed(),
-            lane.deadLettering() + lane.parked(), lane.free(), lane.invalid(), lane.capacity(), lane.tail(),
+            lane.deadLettering() + lane.parked() + lane.redriving(), lane.free(), lane.invalid(), lane.capacity(),
+            lane.tail(),
             lane.leaseCursor(), lane.headHint(),
             lane.fullEpoch() + (LaneFlyweight.isFullEpochOdd(lane.fullEpoch()) ? " " + FULL_EPOCH_ODD_MARK : ""));
     }
@@ -415,6 +416,7 @@ final class QueueInspector implements AutoCloseable
             .put("redelivery", lane.requeued())
             .put("deadLettering", lane.deadLettering())
             .put("parked", lane.parked())
+            .put("redriving", lane.redriving())
             .put("invalid", lane.invalid())
             .put("fullEpoch", lane.fullEpoch())
             .put("fullEpochOdd", LaneFlyweight.isFullEpochOdd(lane.fullEpoch()));

@@ -138,6 +138,75 @@ class CliCommandTest
     }
 
     @Test
+    void redriveAndPurgeMoveAndDropMessagesAndSaySoAndPurgeIsRefusedWhileALeaseIsHeld()
+    {
+        final Path queue = queues.newPath();
+        final String q = queue.toString();
+        // Manual mode; a long heartbeat timeout so a command's reaper never judges this process's rows dead.
+        final IpcQueue ipc = queues.closeLater(IpcQueue.create(queue, QueueConfig.builder().lanes(2).capacity(8)
+            .maxPayloadLength(64).maxDeliveries(1).heartbeatTimeout(Duration.ofSeconds(60))
+            .leaseTimeout(Duration.ofSeconds(60)).build(), SystemEpochClock.INSTANCE));
+        final Producer producer = ipc.producer();
+        final Consumer consumer = ipc.consumer();
+        final byte[] binary = { 0, (byte)0xFF, '\n', (byte)0x80, 0, 'z' };
+        assertEquals(SendResult.OK, producer.trySend(1, binary));
+        assertEquals(SendResult.OK, producer.trySend(0, "b".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(SendResult.OK, producer.trySend(0, "c".getBytes(StandardCharsets.UTF_8)));
+        final long[] ids = new long[3];
+        for (int i = 0; i < 3; i++)
+        {
+            final Lease lease = consumer.tryLease();
+            ids[i] = lease.id();
+            assertTrue(lease.release(), "max deliveries 1: dead-lettered");
+        }
+        assertEquals(3, ipc.stats().deadLettered());
+        assertEquals(SendResult.OK, producer.trySend(0, "held".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(SendResult.OK, producer.trySend(0, "ready".getBytes(StandardCharsets.UTF_8)));
+        final Lease held = consumer.tryLease();
+        assertEquals("held", new String(bytes(held), StandardCharsets.UTF_8));
+
+        run("purge", q).fails(1, "purge", "refused", "1 lease is held", q);
+        assertEquals(1, ipc.stats().ready(), "a refused purge drops nothing");
+        run("purge", q, "--lane", "0", "--dead-letters").fails(2, "--lane and --dead-letters");
+
+        assertEquals("redrove 2 dead letters from " + q + " (1 left in the dead-letter ring)\n",
+            run("redrive", q, "--count", "2").ok().stdout());
+        assertEquals("redrove 1 dead letter from " + q + " to lane 1 (0 left in the dead-letter ring)\n",
+            run("redrive", q, "--lane", "1").ok().stdout());
+        // Lane 1 first: the binary one (sent there), then "c" (sent on lane 0, redriven to lane 1); then lane 0.
+        final Lease first = consumer.tryLease();
+        final Lease second = consumer.tryLease();
+        final Lease third = consumer.tryLease();
+        assertArrayEquals(binary, bytes(first), "byte for byte");
+        assertEquals(ids[0], first.id());
+        assertEquals(1, first.deliveryCount(), "the delivery count starts again");
+        assertEquals("c", new String(bytes(second), StandardCharsets.UTF_8));
+        assertEquals(ids[2], second.id(), "its id, which still names lane 0");
+        assertEquals("ready", new String(bytes(third), StandardCharsets.UTF_8));
+        final Lease fourth = consumer.tryLease();
+        assertEquals("b", new String(bytes(fourth), StandardCharsets.UTF_8));
+        assertEquals(ids[1], fourth.id());
+        assertTrue(first.ack() && second.ack() && third.ack() && fourth.ack());
+        assertEquals(SendResult.OK, producer.trySend(0, "x".getBytes(StandardCharsets.UTF_8)));
+
+        assertEquals("purged 1 message from " + q + " (lanes 0..1)\n", run("purge", q, "--force").ok().stdout());
+        assertTrue(held.release(), "dead-lettered: max deliveries 1");
+        assertEquals(0, ipc.stats().ready() + ipc.stats().leased() + ipc.stats().redelivery());
+        assertEquals("purged 1 dead letter from " + q + " (the dead-letter ring)\n",
+            run("purge", q, "--dead-letters").ok().stdout());
+        assertEquals(0, ipc.stats().deadLettered());
+        assertEquals(ipc.stats().capacity(), ipc.stats().free());
+    }
+
+    private static byte[] bytes(final Lease lease)
+    {
+        assertNotNull(lease);
+        final byte[] bytes = new byte[lease.length()];
+        lease.payload().getBytes(0, bytes);
+        return bytes;
+    }
+
+    @Test
     void inspectReadsALiveQueueWithoutTouchingIt() throws IOException
     {
         final Path queue = queues.newPath();

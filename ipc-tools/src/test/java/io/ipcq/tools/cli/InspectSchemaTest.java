@@ -73,7 +73,8 @@ class InspectSchemaTest
         final JsonNode defs = schemaTree.get("$defs");
         assertEquals(Arrays.stream(ImpossibleWord.values()).map(Enum::name).toList(),
             strings(defs.at("/slot/properties/invalid/enum")));
-        assertEquals(IntStream.rangeClosed(LeaseState.FREE, LeaseState.PARKED).mapToObj(LeaseState::stateName).toList(),
+        assertEquals(IntStream.rangeClosed(LeaseState.FREE, LeaseState.REDRIVING).mapToObj(LeaseState::stateName)
+            .toList(),
             strings(defs.at("/slot/properties/state/anyOf/0/enum")));
         assertEquals(Arrays.stream(DecodedSlot.Content.values()).filter(c -> c != DecodedSlot.Content.FREE)
             .map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).toList(),
