@@ -286,6 +286,8 @@ public final class RingProducer
             CrashPoint.REDRIVE_AFTER_READY_CAS.reached();
         }
         slots.compareAndSetLong(slot + SEQUENCE_OFFSET, position, position + 1);
+        // As a commit's: after the sequence CAS, wake the lane's sleeping consumers (protocol #W3).
+        ring.wakeups().messageAvailable();
         return true;
     }
 
