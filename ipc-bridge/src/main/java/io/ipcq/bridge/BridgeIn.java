@@ -25,15 +25,20 @@ import java.util.function.BooleanSupplier;
 
 /**
  * {@code ipcq bridge in}: pulls messages from JetStream (one durable pull consumer per lane, filtered on the lane's
- * subject, higher lanes asked first), sends each into the local queue with its origin id, and acks it to JetStream only
- * after the local commit. A full local lane is answered with {@code inProgress} (JetStream's ack wait starts again),
- * never NAK, and the message is sent again until it fits. Rows I1..I3 of docs/bridge.md. One thread.
+ * subject, higher lanes first: see {@link #step()}), sends each into the local queue with its origin id, and acks it to
+ * JetStream only after the local commit. A full local lane is answered with {@code inProgress} (JetStream's ack wait
+ * starts again), never NAK, and the message is sent again until it fits. Rows I1..I3 of docs/bridge.md. One thread.
  */
 public final class BridgeIn implements AutoCloseable
 {
     /** Higher lanes are asked with this wait; the lowest, once every higher one was empty, with {@link #IDLE_WAIT}. */
     private static final Duration POLL_WAIT = Duration.ofMillis(1);
     private static final Duration IDLE_WAIT = Duration.ofMillis(50);
+    /**
+     * A lane JetStream says has messages for us is asked for at most that many with this wait: the pull returns as
+     * soon as they came, and the wait is spent only if the count was stale (another client took them).
+     */
+    private static final Duration PENDING_WAIT = Duration.ofSeconds(1);
     private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(2);
 
     private final IpcQueue queue;
@@ -43,6 +48,12 @@ public final class BridgeIn implements AutoCloseable
     private final BridgeCounters counters;
     private final JetStreamSubscription[] subscriptions;
     private final ArrayDeque<Held>[] held;
+    /**
+     * Per lane: messages JetStream has not yet delivered to us (its consumer's num_pending), as last heard: from the
+     * consumer's info at start, then from each delivered message's metadata, and from the consumer's info again when
+     * a pull comes back empty although some were pending. Redeliveries are not in it.
+     */
+    private final long[] pending;
     private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
     private final long progressEveryNs;
     private final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 1_000_000);
@@ -65,6 +76,7 @@ public final class BridgeIn implements AutoCloseable
         link.ensureStream(queue, false);
         this.subscriptions = new JetStreamSubscription[queue.lanes()];
         this.held = new ArrayDeque[queue.lanes()];
+        this.pending = new long[queue.lanes()];
         for (int lane = 0; lane < subscriptions.length; lane++)
         {
             subscriptions[lane] = subscribe(lane);
@@ -132,6 +144,7 @@ public final class BridgeIn implements AutoCloseable
                 throw new BridgeException(where + " filters " + config.getFilterSubject() + ", not " + subject +
                     " (lane " + lane + ")");
             }
+            pending[lane] = info.getNumPending();
             return link.jetStream().subscribe(subject, PullSubscribeOptions.bind(stream, name));
         }
         catch (final JetStreamApiException ex)
@@ -160,20 +173,21 @@ public final class BridgeIn implements AutoCloseable
     }
 
     /**
-     * Highest lane first: commit what is held for it, else pull for it; a lane that had work starts the round
-     * over, so a lower lane is served only while every higher one is empty (or full locally).
+     * Highest lane first: commit what is held for the lane, else pull for it. A lane that had work ends the step, so
+     * the next one starts again from the highest lane; a lower lane is served only when every higher lane had no
+     * work: bridge in holds none of its messages (or holds some that do not fit locally: a full lane does not stop
+     * the others) and JetStream has none pending for it ({@link #pending}; a pull that came back empty while some were
+     * pending was too short, so the step ends and asks again). docs/bridge.md "Lanes map to subjects".
      */
     private int step()
     {
-        int work = 0;
         boolean higherHadMessages = false;
         for (int lane = subscriptions.length - 1; lane >= 0; lane--)
         {
             final ArrayDeque<Held> waiting = held[lane];
             if (waiting.isEmpty())
             {
-                final Duration wait = lane == 0 && !higherHadMessages ? IDLE_WAIT : POLL_WAIT;
-                final List<Message> pulled = pull(lane, wait);
+                final List<Message> pulled = pull(lane, higherHadMessages);
                 for (final Message message : pulled)
                 {
                     if (BridgeCrashPoint.ENABLED)
@@ -182,6 +196,12 @@ public final class BridgeIn implements AutoCloseable
                     }
                     waiting.add(new Held(message, System.nanoTime()));
                     heldCount++;
+                    pending[lane] = message.metaData().pendingCount();
+                }
+                if (pulled.isEmpty() && pending[lane] > 0 && refreshPending(lane) > 0)
+                {
+                    counters.inFlight(heldCount);
+                    return 0;
                 }
             }
             if (!waiting.isEmpty())
@@ -191,12 +211,31 @@ public final class BridgeIn implements AutoCloseable
                 if (committed > 0)
                 {
                     flushAcks();
+                    counters.inFlight(heldCount);
+                    return committed;
                 }
-                work += committed;
             }
         }
         counters.inFlight(heldCount);
-        return work;
+        return 0;
+    }
+
+    /**
+     * @return the lane's pending count as JetStream's consumer info says now; on any failure, what was known (asked
+     * again next step).
+     */
+    private long refreshPending(final int lane)
+    {
+        try
+        {
+            pending[lane] = link.management().getConsumerInfo(settings.stream(), consumerName(settings, lane))
+                .getNumPending();
+        }
+        catch (final IOException | JetStreamApiException | RuntimeException ex)
+        {
+            // Disconnected or restarting: keep the count, the next step asks again.
+        }
+        return pending[lane];
     }
 
     /**
@@ -220,11 +259,20 @@ public final class BridgeIn implements AutoCloseable
         }
     }
 
-    private List<Message> pull(final int lane, final Duration wait)
+    /**
+     * @param higherHadMessages a higher lane holds messages that do not fit locally.
+     * @return what one pull for the lane brought: at most what JetStream said was pending (so the pull returns as
+     * soon as they came), or, with none pending, a batch with a short wait (the lowest lane, when every higher lane
+     * is idle, with {@link #IDLE_WAIT}: the bridge's idle pace).
+     */
+    private List<Message> pull(final int lane, final boolean higherHadMessages)
     {
+        final long known = pending[lane];
+        final int batch = known > 0 ? (int)Math.min(settings.pullBatch(), known) : settings.pullBatch();
+        final Duration wait = known > 0 ? PENDING_WAIT : lane == 0 && !higherHadMessages ? IDLE_WAIT : POLL_WAIT;
         try
         {
-            return subscriptions[lane].fetch(settings.pullBatch(), wait);
+            return subscriptions[lane].fetch(batch, wait);
         }
         catch (final RuntimeException ex)
         {
