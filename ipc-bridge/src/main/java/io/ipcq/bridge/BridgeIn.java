@@ -35,10 +35,11 @@ public final class BridgeIn implements AutoCloseable
     private static final Duration POLL_WAIT = Duration.ofMillis(1);
     private static final Duration IDLE_WAIT = Duration.ofMillis(50);
     /**
-     * A lane JetStream says has messages for us is asked for at most that many with this wait: the pull returns as
-     * soon as they came, and the wait is spent only if the count was stale (another client took them).
+     * A lane JetStream says has messages for us is asked for at most that many with this wait (at most a sixth of the
+     * ack wait, so a pull never outlasts the cadence of {@link #keepHeld}): the pull returns as soon as they came,
+     * and the wait is spent only if the count was stale (another client took them).
      */
-    private static final Duration PENDING_WAIT = Duration.ofSeconds(1);
+    private static final Duration MAX_PENDING_WAIT = Duration.ofMillis(250);
     private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(2);
 
     private final IpcQueue queue;
@@ -56,6 +57,7 @@ public final class BridgeIn implements AutoCloseable
     private final long[] pending;
     private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
     private final long progressEveryNs;
+    private final Duration pendingWait;
     private final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 1_000_000);
     private int heldCount;
 
@@ -83,6 +85,8 @@ public final class BridgeIn implements AutoCloseable
             held[lane] = new ArrayDeque<>();
         }
         this.progressEveryNs = settings.ackWait().toNanos() / 3;
+        final Duration sixthOfAckWait = settings.ackWait().dividedBy(6);
+        this.pendingWait = sixthOfAckWait.compareTo(MAX_PENDING_WAIT) < 0 ? sixthOfAckWait : MAX_PENDING_WAIT;
         this.producer = queue.bridgeInProducer();
         this.counters = producer.bridgeCounters();
     }
@@ -181,6 +185,7 @@ public final class BridgeIn implements AutoCloseable
      */
     private int step()
     {
+        keepHeld();
         boolean higherHadMessages = false;
         for (int lane = subscriptions.length - 1; lane >= 0; lane--)
         {
@@ -218,6 +223,32 @@ public final class BridgeIn implements AutoCloseable
         }
         counters.inFlight(heldCount);
         return 0;
+    }
+
+    /**
+     * Every message held (pulled, not yet committed: its lane is full locally, or a higher lane keeps the steps busy)
+     * gets {@code inProgress} once a third of the ack wait passed since it was pulled or last told: JetStream's ack
+     * wait starts again, so it is not redelivered while it waits here. Never NAK (it would count a delivery and come
+     * back at once, to a lane that is still full).
+     */
+    private void keepHeld()
+    {
+        if (heldCount == 0)
+        {
+            return;
+        }
+        final long now = System.nanoTime();
+        for (final ArrayDeque<Held> waiting : held)
+        {
+            for (final Held one : waiting)
+            {
+                if (now - one.touchedNs >= progressEveryNs)
+                {
+                    one.message.inProgress();
+                    one.touchedNs = now;
+                }
+            }
+        }
     }
 
     /**
@@ -269,7 +300,7 @@ public final class BridgeIn implements AutoCloseable
     {
         final long known = pending[lane];
         final int batch = known > 0 ? (int)Math.min(settings.pullBatch(), known) : settings.pullBatch();
-        final Duration wait = known > 0 ? PENDING_WAIT : lane == 0 && !higherHadMessages ? IDLE_WAIT : POLL_WAIT;
+        final Duration wait = known > 0 ? pendingWait : lane == 0 && !higherHadMessages ? IDLE_WAIT : POLL_WAIT;
         try
         {
             return subscriptions[lane].fetch(batch, wait);
@@ -306,17 +337,7 @@ public final class BridgeIn implements AutoCloseable
             final SendResult result = producer.trySend(lane, payload, 0, length, originId);
             if (result == SendResult.FULL)
             {
-                // Keep it ours: JetStream's ack wait starts again; no NAK (it would count a delivery and come back
-                // at once, to a lane that is still full).
-                final long now = System.nanoTime();
-                for (final Held waitingOne : waiting)
-                {
-                    if (now - waitingOne.touchedNs >= progressEveryNs)
-                    {
-                        waitingOne.message.inProgress();
-                        waitingOne.touchedNs = now;
-                    }
-                }
+                // Keep it ours: keepHeld tells JetStream it is in progress until it fits; no NAK.
                 return work;
             }
             if (result == SendResult.SEALED)
