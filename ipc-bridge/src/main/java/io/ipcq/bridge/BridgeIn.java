@@ -177,22 +177,26 @@ public final class BridgeIn implements AutoCloseable
     }
 
     /**
-     * Highest lane first: commit what is held for the lane, else pull for it. A lane that had work ends the step, so
-     * the next one starts again from the highest lane; a lower lane is served only when every higher lane had no
-     * work: bridge in holds none of its messages (or holds some that do not fit locally: a full lane does not stop
-     * the others) and JetStream has none pending for it ({@link #pending}; a pull that came back empty while some were
-     * pending was too short, so the step ends and asks again). docs/bridge.md "Lanes map to subjects".
+     * Highest lane first. Every lane with room in its hold (fewer than a batch held) is pulled for, whatever its rank:
+     * what JetStream delivered is then held here and kept alive by {@link #keepHeld}, never left in the client's
+     * buffer past its ack wait. A lane's held messages are committed only if no higher lane had work in this step: a
+     * higher lane that committed something, or one JetStream still has messages pending for although the pull came
+     * back empty ({@link #pending}: the pull was too short, the next step asks again). A lane whose messages do not
+     * fit locally (full) has no work, so it does not stop the lanes below it. docs/bridge.md "Lanes map to subjects".
      */
     private int step()
     {
         keepHeld();
-        boolean higherHadMessages = false;
+        int work = 0;
+        boolean higherHadWork = false;
         for (int lane = subscriptions.length - 1; lane >= 0; lane--)
         {
             final ArrayDeque<Held> waiting = held[lane];
-            if (waiting.isEmpty())
+            final int room = settings.pullBatch() - waiting.size();
+            if (room > 0)
             {
-                final List<Message> pulled = pull(lane, higherHadMessages);
+                final boolean idle = lane == 0 && heldCount == 0 && !higherHadWork;
+                final List<Message> pulled = pull(lane, room, idle);
                 for (final Message message : pulled)
                 {
                     if (BridgeCrashPoint.ENABLED)
@@ -203,26 +207,25 @@ public final class BridgeIn implements AutoCloseable
                     heldCount++;
                     pending[lane] = message.metaData().pendingCount();
                 }
-                if (pulled.isEmpty() && pending[lane] > 0 && refreshPending(lane) > 0)
+                if (waiting.isEmpty() && pending[lane] > 0 && refreshPending(lane) > 0)
                 {
-                    counters.inFlight(heldCount);
-                    return 0;
+                    higherHadWork = true;
+                    continue;
                 }
             }
-            if (!waiting.isEmpty())
+            if (!waiting.isEmpty() && !higherHadWork)
             {
-                higherHadMessages = true;
                 final int committed = commit(lane, waiting);
                 if (committed > 0)
                 {
                     flushAcks();
-                    counters.inFlight(heldCount);
-                    return committed;
+                    work += committed;
+                    higherHadWork = true;
                 }
             }
         }
         counters.inFlight(heldCount);
-        return 0;
+        return work;
     }
 
     /**
@@ -291,16 +294,17 @@ public final class BridgeIn implements AutoCloseable
     }
 
     /**
-     * @param higherHadMessages a higher lane holds messages that do not fit locally.
+     * @param room at most this many are asked for.
+     * @param idle nothing is held and no higher lane had work: the pull may wait {@link #IDLE_WAIT}.
      * @return what one pull for the lane brought: at most what JetStream said was pending (so the pull returns as
-     * soon as they came), or, with none pending, a batch with a short wait (the lowest lane, when every higher lane
-     * is idle, with {@link #IDLE_WAIT}: the bridge's idle pace).
+     * soon as they came), or, with none pending, what came within a short wait ({@link #POLL_WAIT}; the lowest lane,
+     * when the bridge is idle, {@link #IDLE_WAIT}: the bridge's idle pace).
      */
-    private List<Message> pull(final int lane, final boolean higherHadMessages)
+    private List<Message> pull(final int lane, final int room, final boolean idle)
     {
         final long known = pending[lane];
-        final int batch = known > 0 ? (int)Math.min(settings.pullBatch(), known) : settings.pullBatch();
-        final Duration wait = known > 0 ? pendingWait : lane == 0 && !higherHadMessages ? IDLE_WAIT : POLL_WAIT;
+        final int batch = known > 0 ? (int)Math.min(room, known) : room;
+        final Duration wait = known > 0 ? pendingWait : idle ? IDLE_WAIT : POLL_WAIT;
         try
         {
             return subscriptions[lane].fetch(batch, wait);
