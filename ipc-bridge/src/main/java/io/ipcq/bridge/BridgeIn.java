@@ -25,15 +25,21 @@ import java.util.function.BooleanSupplier;
 
 /**
  * {@code ipcq bridge in}: pulls messages from JetStream (one durable pull consumer per lane, filtered on the lane's
- * subject, higher lanes asked first), sends each into the local queue with its origin id, and acks it to JetStream only
- * after the local commit. A full local lane is answered with {@code inProgress} (JetStream's ack wait starts again),
- * never NAK, and the message is sent again until it fits. Rows I1..I3 of docs/bridge.md. One thread.
+ * subject, higher lanes first: see {@link #step()}), sends each into the local queue with its origin id, and acks it to
+ * JetStream only after the local commit. A full local lane is answered with {@code inProgress} (JetStream's ack wait
+ * starts again), never NAK, and the message is sent again until it fits. Rows I1..I3 of docs/bridge.md. One thread.
  */
 public final class BridgeIn implements AutoCloseable
 {
     /** Higher lanes are asked with this wait; the lowest, once every higher one was empty, with {@link #IDLE_WAIT}. */
     private static final Duration POLL_WAIT = Duration.ofMillis(1);
     private static final Duration IDLE_WAIT = Duration.ofMillis(50);
+    /**
+     * A lane JetStream says has messages for us is asked for at most that many with this wait (at most a sixth of the
+     * ack wait, so a pull never outlasts the cadence of {@link #keepHeld}): the pull returns as soon as they came,
+     * and the wait is spent only if the count was stale (another client took them).
+     */
+    private static final Duration MAX_PENDING_WAIT = Duration.ofMillis(250);
     private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(2);
 
     private final IpcQueue queue;
@@ -43,8 +49,15 @@ public final class BridgeIn implements AutoCloseable
     private final BridgeCounters counters;
     private final JetStreamSubscription[] subscriptions;
     private final ArrayDeque<Held>[] held;
+    /**
+     * Per lane: messages JetStream has not yet delivered to us (its consumer's num_pending), as last heard: from the
+     * consumer's info at start, then from each delivered message's metadata, and from the consumer's info again when
+     * a pull comes back empty although some were pending. Redeliveries are not in it.
+     */
+    private final long[] pending;
     private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
     private final long progressEveryNs;
+    private final Duration pendingWait;
     private final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 1_000_000);
     private int heldCount;
 
@@ -65,12 +78,15 @@ public final class BridgeIn implements AutoCloseable
         link.ensureStream(queue, false);
         this.subscriptions = new JetStreamSubscription[queue.lanes()];
         this.held = new ArrayDeque[queue.lanes()];
+        this.pending = new long[queue.lanes()];
         for (int lane = 0; lane < subscriptions.length; lane++)
         {
             subscriptions[lane] = subscribe(lane);
             held[lane] = new ArrayDeque<>();
         }
         this.progressEveryNs = settings.ackWait().toNanos() / 3;
+        final Duration sixthOfAckWait = settings.ackWait().dividedBy(6);
+        this.pendingWait = sixthOfAckWait.compareTo(MAX_PENDING_WAIT) < 0 ? sixthOfAckWait : MAX_PENDING_WAIT;
         this.producer = queue.bridgeInProducer();
         this.counters = producer.bridgeCounters();
     }
@@ -132,6 +148,7 @@ public final class BridgeIn implements AutoCloseable
                 throw new BridgeException(where + " filters " + config.getFilterSubject() + ", not " + subject +
                     " (lane " + lane + ")");
             }
+            pending[lane] = info.getNumPending();
             return link.jetStream().subscribe(subject, PullSubscribeOptions.bind(stream, name));
         }
         catch (final JetStreamApiException ex)
@@ -160,20 +177,26 @@ public final class BridgeIn implements AutoCloseable
     }
 
     /**
-     * Highest lane first: commit what is held for it, else pull for it; a lane that had work starts the round
-     * over, so a lower lane is served only while every higher one is empty (or full locally).
+     * Highest lane first. Every lane with room in its hold (fewer than a batch held) is pulled for, whatever its rank:
+     * what JetStream delivered is then held here and kept alive by {@link #keepHeld}, never left in the client's
+     * buffer past its ack wait. A lane's held messages are committed only if no higher lane had work in this step: a
+     * higher lane that committed something, or one JetStream still has messages pending for although the pull came
+     * back empty ({@link #pending}: the pull was too short, the next step asks again). A lane whose messages do not
+     * fit locally (full) has no work, so it does not stop the lanes below it. docs/bridge.md "Lanes map to subjects".
      */
     private int step()
     {
+        keepHeld();
         int work = 0;
-        boolean higherHadMessages = false;
+        boolean higherHadWork = false;
         for (int lane = subscriptions.length - 1; lane >= 0; lane--)
         {
             final ArrayDeque<Held> waiting = held[lane];
-            if (waiting.isEmpty())
+            final int room = settings.pullBatch() - waiting.size();
+            if (room > 0)
             {
-                final Duration wait = lane == 0 && !higherHadMessages ? IDLE_WAIT : POLL_WAIT;
-                final List<Message> pulled = pull(lane, wait);
+                final boolean idle = lane == 0 && heldCount == 0 && !higherHadWork;
+                final List<Message> pulled = pull(lane, room, idle);
                 for (final Message message : pulled)
                 {
                     if (BridgeCrashPoint.ENABLED)
@@ -182,21 +205,71 @@ public final class BridgeIn implements AutoCloseable
                     }
                     waiting.add(new Held(message, System.nanoTime()));
                     heldCount++;
+                    pending[lane] = message.metaData().pendingCount();
+                }
+                if (waiting.isEmpty() && pending[lane] > 0 && refreshPending(lane) > 0)
+                {
+                    higherHadWork = true;
+                    continue;
                 }
             }
-            if (!waiting.isEmpty())
+            if (!waiting.isEmpty() && !higherHadWork)
             {
-                higherHadMessages = true;
                 final int committed = commit(lane, waiting);
                 if (committed > 0)
                 {
                     flushAcks();
+                    work += committed;
+                    higherHadWork = true;
                 }
-                work += committed;
             }
         }
         counters.inFlight(heldCount);
         return work;
+    }
+
+    /**
+     * Every message held (pulled, not yet committed: its lane is full locally, or a higher lane keeps the steps busy)
+     * gets {@code inProgress} once a third of the ack wait passed since it was pulled or last told: JetStream's ack
+     * wait starts again, so it is not redelivered while it waits here. Never NAK (it would count a delivery and come
+     * back at once, to a lane that is still full).
+     */
+    private void keepHeld()
+    {
+        if (heldCount == 0)
+        {
+            return;
+        }
+        final long now = System.nanoTime();
+        for (final ArrayDeque<Held> waiting : held)
+        {
+            for (final Held one : waiting)
+            {
+                if (now - one.touchedNs >= progressEveryNs)
+                {
+                    one.message.inProgress();
+                    one.touchedNs = now;
+                }
+            }
+        }
+    }
+
+    /**
+     * @return the lane's pending count as JetStream's consumer info says now; on any failure, what was known (asked
+     * again next step).
+     */
+    private long refreshPending(final int lane)
+    {
+        try
+        {
+            pending[lane] = link.management().getConsumerInfo(settings.stream(), consumerName(settings, lane))
+                .getNumPending();
+        }
+        catch (final IOException | JetStreamApiException | RuntimeException ex)
+        {
+            // Disconnected or restarting: keep the count, the next step asks again.
+        }
+        return pending[lane];
     }
 
     /**
@@ -220,11 +293,21 @@ public final class BridgeIn implements AutoCloseable
         }
     }
 
-    private List<Message> pull(final int lane, final Duration wait)
+    /**
+     * @param room at most this many are asked for.
+     * @param idle nothing is held and no higher lane had work: the pull may wait {@link #IDLE_WAIT}.
+     * @return what one pull for the lane brought: at most what JetStream said was pending (so the pull returns as
+     * soon as they came), or, with none pending, what came within a short wait ({@link #POLL_WAIT}; the lowest lane,
+     * when the bridge is idle, {@link #IDLE_WAIT}: the bridge's idle pace).
+     */
+    private List<Message> pull(final int lane, final int room, final boolean idle)
     {
+        final long known = pending[lane];
+        final int batch = known > 0 ? (int)Math.min(room, known) : room;
+        final Duration wait = known > 0 ? pendingWait : idle ? IDLE_WAIT : POLL_WAIT;
         try
         {
-            return subscriptions[lane].fetch(settings.pullBatch(), wait);
+            return subscriptions[lane].fetch(batch, wait);
         }
         catch (final RuntimeException ex)
         {
@@ -258,17 +341,7 @@ public final class BridgeIn implements AutoCloseable
             final SendResult result = producer.trySend(lane, payload, 0, length, originId);
             if (result == SendResult.FULL)
             {
-                // Keep it ours: JetStream's ack wait starts again; no NAK (it would count a delivery and come back
-                // at once, to a lane that is still full).
-                final long now = System.nanoTime();
-                for (final Held waitingOne : waiting)
-                {
-                    if (now - waitingOne.touchedNs >= progressEveryNs)
-                    {
-                        waitingOne.message.inProgress();
-                        waitingOne.touchedNs = now;
-                    }
-                }
+                // Keep it ours: keepHeld tells JetStream it is in progress until it fits; no NAK.
                 return work;
             }
             if (result == SendResult.SEALED)

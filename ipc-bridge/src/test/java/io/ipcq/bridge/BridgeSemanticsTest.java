@@ -9,14 +9,17 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 import static io.ipcq.bridge.BridgeTestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The rules of docs/bridge.md that are not about crashes: a full stream is back-pressure (leases held and extended
- * past their timeout, never released, no redelivery); a full local queue is answered with inProgress (JetStream does
- * not redeliver, nothing is NAKed).
+ * The rules of docs/bridge.md that are not about crashes: bridge in serves higher lanes first; a full stream is
+ * back-pressure (leases held and extended past their timeout, never released, no redelivery); a full local queue is
+ * answered with inProgress (JetStream does not redeliver, nothing is NAKed).
  */
 class BridgeSemanticsTest
 {
@@ -41,6 +44,95 @@ class BridgeSemanticsTest
     {
         return IpcQueue.create(path, QueueConfig.builder().lanes(2).capacity(capacity).maxPayloadLength(128)
             .maxDeliveries(3).leaseTimeout(leaseTimeout).heartbeatTimeout(Duration.ofSeconds(2)).build());
+    }
+
+    /**
+     * docs/bridge.md "Lanes map to subjects", the guarantee: messages of 3 lanes waiting in the stream together (put
+     * there by bridge out while bridge in was not running) go into B higher lanes first. Bridge in runs in this
+     * thread; between each of its steps (where {@link BridgeIn#run} polls its stop condition) the test reads B's
+     * tails: no lane may have a message in B before every higher lane has all of its own. Pull batches of 8, so each
+     * lane takes several steps.
+     */
+    @Test
+    void higherLanesFirst_noLowerLaneMessageGoesIntoBBeforeEveryHigherLaneMessageWaiting() throws Exception
+    {
+        final int lanes = 3;
+        final int perLane = 40;
+        final Path pathA = queuePath("priority-a");
+        final Path pathB = queuePath("priority-b");
+        final BridgeSettings settings = BridgeSettings.builder(server.url(), "PRIORITY").createStream(true)
+            .publishWindow(32).pullBatch(8).ackWait(Duration.ofSeconds(30)).build();
+        try (IpcQueue a = create(pathA, lanes, 64, Duration.ofSeconds(2));
+             IpcQueue b = create(pathB, lanes, 64, Duration.ofSeconds(2)))
+        {
+            sendAll(a, lanes, perLane);                     // lane 0, 1, 2, 0, 1, 2, ...: interleaved in the stream
+            try (Running out = Running.out(a, settings))
+            {
+                final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (streamMessages(server.url(), "PRIORITY") < lanes * perLane && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(50);
+                }
+            }
+            assertEquals(lanes * perLane, streamMessages(server.url(), "PRIORITY"), "the stream holds them all");
+
+            final List<long[]> seen = new ArrayList<>();
+            final long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            try (NatsLink link = NatsLink.connect(settings);
+                 BridgeIn in = new BridgeIn(b, link))
+            {
+                in.run(() ->
+                {
+                    final long[] tails = b.stats().lanes().stream().mapToLong(io.ipcq.QueueStats.LaneStats::tail).toArray();
+                    seen.add(tails);
+                    return Arrays.stream(tails).sum() == lanes * perLane || System.nanoTime() > deadline;
+                });
+            }
+            final long[] last = seen.get(seen.size() - 1);
+            assertArrayEquals(new long[]{ perLane, perLane, perLane }, last, "every message in B");
+            for (final long[] tails : seen)
+            {
+                for (int lower = 0; lower < lanes; lower++)
+                {
+                    for (int higher = lower + 1; higher < lanes && tails[lower] > 0; higher++)
+                    {
+                        assertEquals(perLane, tails[higher], "lane " + lower + " served before lane " + higher +
+                            " was done; B's tails after each step: " + render(seen));
+                    }
+                }
+            }
+            assertTrue(seen.stream().anyMatch(t -> t[2] == perLane && t[1] > 0 && t[1] < perLane),
+                "lane 1 seen part done (several steps a lane): " + render(seen));
+
+            // What went into each lane of B is that lane's messages, each once, checksummed.
+            try (io.ipcq.Consumer consumer = b.consumer())
+            {
+                final java.util.Set<Long> keys = new java.util.HashSet<>();
+                for (io.ipcq.Lease lease = consumer.tryLease(); lease != null; lease = consumer.tryLease())
+                {
+                    final long key = check(lease.payload(), lease.length());
+                    assertEquals(lease.lane(), key >>> 40, "lane of the message");
+                    assertTrue(keys.add(key), "once");
+                    lease.ack();
+                }
+                assertEquals(lanes * perLane, keys.size());
+            }
+        }
+        finally
+        {
+            delete(pathA);
+            delete(pathB);
+        }
+    }
+
+    private static String render(final List<long[]> seen)
+    {
+        final StringBuilder out = new StringBuilder();
+        for (final long[] tails : seen)
+        {
+            out.append(Arrays.toString(tails)).append(' ');
+        }
+        return out.toString();
     }
 
     @Test

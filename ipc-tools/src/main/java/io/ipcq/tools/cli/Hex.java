@@ -1,6 +1,7 @@
 package io.ipcq.tools.cli;
 
 import net.openhft.chronicle.bytes.Bytes;
+import org.agrona.BitUtil;
 
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -8,8 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Payload rendering: hex/ASCII dumps through Chronicle Bytes (loaded only when a dump is asked for: its start-up
- * costs a few hundred ms), and strict UTF-8 decoding.
+ * Payload rendering, the one place ipcq turns bytes into hex: hex/ASCII dumps through Chronicle Bytes (loaded only
+ * when a dump is asked for: its start-up costs a few hundred ms), hex digits through Agrona's {@code BitUtil}, and
+ * strict UTF-8 decoding.
  */
 final class Hex
 {
@@ -47,6 +49,16 @@ final class Hex
         {
             wrapped.releaseLast();
         }
+    }
+
+    /**
+     * @param bytes a payload's first bytes.
+     * @return two lowercase hex digits a byte, nothing between them (the JSON {@code headHex}), by Agrona's
+     * {@link BitUtil#toHex(byte[])}.
+     */
+    static String digits(final byte[] bytes)
+    {
+        return BitUtil.toHex(bytes);
     }
 
     /**

@@ -459,22 +459,12 @@ final class QueueInspector implements AutoCloseable
         if (slot.lengthValid())
         {
             final String text = Hex.utf8OrNull(slot.head());
-            json.put("headHex", hex(slot.head()));
+            json.put("headHex", Hex.digits(slot.head()));
             if (text != null)
             {
                 json.put("headText", text);
             }
         }
-    }
-
-    private static String hex(final byte[] bytes)
-    {
-        final StringBuilder out = new StringBuilder(bytes.length * 2);
-        for (final byte b : bytes)
-        {
-            out.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
-        }
-        return out.toString();
     }
 
     // ---------------------------------------------------------------------------------------------------------

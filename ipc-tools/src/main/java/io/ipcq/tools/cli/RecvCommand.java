@@ -5,6 +5,7 @@ import io.ipcq.CorruptQueueException;
 import io.ipcq.IpcQueue;
 import io.ipcq.Lease;
 import io.ipcq.ReceiveStatus;
+import io.ipcq.read.MessageIds;
 import io.ipcq.tools.common.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -220,7 +221,7 @@ final class RecvCommand extends Verb
         switch (format)
         {
             case hex:
-                out().println("# id=" + lease.id() + " lane=" + lease.lane() + " deliveries=" + lease.deliveryCount() +
+                out().println("# id=" + MessageIds.text(lease.id()) + " lane=" + lease.lane() + " deliveries=" + lease.deliveryCount() +
                     " length=" + length);
                 out().println(Hex.dump(payload));
                 break;
@@ -241,7 +242,7 @@ final class RecvCommand extends Verb
         }
         try
         {
-            flushOrFail("message " + lease.id() + " released for redelivery");
+            flushOrFail("message " + MessageIds.text(lease.id()) + " released for redelivery");
         }
         catch (final CliException ex)
         {

@@ -83,12 +83,14 @@ class CliCommandTest
         assertEquals(List.of(1L, 1L, 0L), received.stream().map(m -> m.get("lane")).collect(Collectors.toList()));
         assertEquals(List.of(1L, 1L, 1L),
             received.stream().map(m -> m.get("deliveries")).collect(Collectors.toList()));
-        assertEquals(3, received.stream().map(m -> m.get("id")).distinct().count());
+        // JSON keeps the raw id (lane << 56 | position of the send); text views print lane:position.
+        assertEquals(List.of(1L << 56, (1L << 56) | 1, 0L),
+            received.stream().map(m -> m.get("id")).collect(Collectors.toList()));
 
         // Peek without acking: printed as hex, released at the end, so it stays queued for redelivery.
         final Result peeked = run("recv", q, "--no-ack", "--format", "hex", "--timeout", "300ms", "--count", "10")
             .ok();
-        assertEquals(List.of("# id=1 lane=0 deliveries=1 length=1", "00000000 62"),
+        assertEquals(List.of("# id=0:1 lane=0 deliveries=1 length=1", "00000000 62"),
             peeked.stdoutLines().stream().map(l -> l.replaceAll("\\s+b$", "").strip())
                 .collect(Collectors.toList()), peeked::toString);
         assertTrue(peeked.stdout().strip().endsWith("b"), peeked::toString);

@@ -60,4 +60,11 @@ class CliPartsTest
         assertNull(Hex.utf8OrNull(new byte[]{ (byte)0xc3 }));
         assertEquals("é", Hex.utf8OrNull("é".getBytes(StandardCharsets.UTF_8)));
     }
+
+    @Test
+    void headHexIsTwoLowercaseDigitsAByte()
+    {
+        assertEquals("00ab7fff68", Hex.digits(new byte[]{ 0, (byte)0xab, 0x7f, (byte)0xff, 'h' }));
+        assertEquals("", Hex.digits(new byte[0]));
+    }
 }
