@@ -102,7 +102,10 @@ class ReadModelUnderLoadTest
         long busySeen = 0;
         try (QueueView view = QueueView.open(queue.path()))
         {
-            for (int read = 0; read < READS; read++)
+            // Bounded by counts, not time: at least READS reads, and on until the workers sent more than READS
+            // messages meanwhile (a starved machine runs them late), up to a hundred times as many reads.
+            for (int read = 0;
+                read < READS || (queue.stats().counter(CounterIndex.SENT) <= READS && read < 100 * READS); read++)
             {
                 final QueueStats stats = QueueStats.read(view, System.currentTimeMillis());
                 for (final QueueStats.LaneStats lane : stats.lanes())
