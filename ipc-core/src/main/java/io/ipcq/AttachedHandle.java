@@ -78,8 +78,7 @@ abstract class AttachedHandle implements AutoCloseable
      */
     final QueueException faulted(final InternalError error)
     {
-        queue.brokenUnder(queue.path() + " faulted on a mapped access (" + error.getMessage() +
-            "): it was truncated while mapped");
+        queue.brokenByFault(error);
         return io.ipcq.internal.QueueFile.brokenException(queue.file().broken());
     }
 

@@ -779,8 +779,7 @@ public final class IpcQueue implements AutoCloseable
             queue.agentErrors.incrementAndGet();
             if (error instanceof InternalError)
             {
-                queue.brokenUnder(queue.file.path() + " faulted on a mapped access (truncated while mapped?): " +
-                    error.getMessage());
+                queue.brokenByFault(error);
             }
             final String line = "ipcq: agent of " + queue.file.path() + ": " + error.getClass().getSimpleName() +
                 (error.getMessage() == null ? "" : ": " + error.getMessage());
@@ -811,6 +810,20 @@ public final class IpcQueue implements AutoCloseable
      * The file was found truncated or replaced: from now on nothing of this process touches the mapping, and every
      * handle fails its next call with a {@link QueueException} that says why.
      */
+    /**
+     * The JVM turned a fault on the mapping into an {@link InternalError}: the file was most likely truncated (or
+     * replaced) since the last check. Says so when the file's size or identity shows it (the precise reason), else
+     * names the fault; either way every handle fails from now on.
+     *
+     * @param error what the JVM threw.
+     */
+    void brokenByFault(final InternalError error)
+    {
+        final String reason = file.checkIntact();
+        brokenUnder(reason != null ? reason :
+            file.path() + " faulted on a mapped access (" + error.getMessage() + "): truncated while mapped?");
+    }
+
     void brokenUnder(final String reason)
     {
         file.markBroken(reason);
