@@ -779,7 +779,7 @@ public final class IpcQueue implements AutoCloseable
             queue.agentErrors.incrementAndGet();
             if (error instanceof InternalError)
             {
-                queue.brokenByFault(error);
+                queue.brokenByFault((InternalError)error);
             }
             final String line = "ipcq: agent of " + queue.file.path() + ": " + error.getClass().getSimpleName() +
                 (error.getMessage() == null ? "" : ": " + error.getMessage());
