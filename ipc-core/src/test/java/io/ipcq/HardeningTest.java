@@ -1,5 +1,6 @@
 package io.ipcq;
 
+import io.ipcq.child.JavaCommand;
 import io.ipcq.internal.CrashPoint;
 import io.ipcq.internal.ProcessInfo;
 import io.ipcq.layout.LaneDescriptor;
@@ -12,7 +13,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -524,18 +524,11 @@ class HardeningTest
 
     private static String childCommand(final String... args)
     {
-        final List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
-        for (final String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
-        {
-            if (!flag.startsWith("-agentlib:jdwp") && !flag.startsWith("-D" + CrashPoint.PROPERTY))
-            {
-                command.add(flag);
-            }
-        }
-        command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx96m", "-cp",
-            System.getProperty("java.class.path"), CrashChild.class.getName()));
-        command.addAll(List.of(args));
+        final List<String> command = JavaCommand.of(CrashChild.class)
+            .flags("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx96m")
+            .property(CrashPoint.PROPERTY, null)
+            .args(args)
+            .build();
         final StringBuilder line = new StringBuilder();
         for (final String part : command)
         {
