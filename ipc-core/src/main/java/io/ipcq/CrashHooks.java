@@ -12,7 +12,7 @@ import java.util.List;
  * Nth time it reaches step NAME. Without the property every hook is a constant false that the JIT removes.
  * <p>
  * This is the public face of an internal enum: it lets code outside ipc-core name the hooks without depending on
- * ipc-core's internals.
+ * ipc-core's internals. {@link CrashTrigger} is the mechanism itself (parsing the property, counting passages).
  */
 public final class CrashHooks
 {

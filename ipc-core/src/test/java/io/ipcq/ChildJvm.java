@@ -1,5 +1,6 @@
 package io.ipcq;
 
+import io.ipcq.child.JavaCommand;
 import io.ipcq.internal.CrashPoint;
 
 import java.io.BufferedReader;
@@ -7,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,28 +47,11 @@ final class ChildJvm implements AutoCloseable
      */
     static ChildJvm start(final String crashAt, final String... args) throws IOException
     {
-        final String java = ProcessHandle.current().info().command()
-            .orElse(System.getProperty("java.home") + "/bin/java");
-        final List<String> command = new ArrayList<>();
-        command.add(java);
-        for (final String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
-        {
-            if (flag.startsWith("-agentlib:jdwp") || flag.startsWith("-Xrunjdwp") ||
-                flag.startsWith("-D" + CrashPoint.PROPERTY))
-            {
-                continue;
-            }
-            command.add(flag);
-        }
-        command.addAll(FAST_START);
-        if (crashAt != null)
-        {
-            command.add("-D" + CrashPoint.PROPERTY + "=" + crashAt);
-        }
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(CrashChild.class.getName());
-        command.addAll(List.of(args));
+        final List<String> command = JavaCommand.of(CrashChild.class)
+            .flags(FAST_START)
+            .property(CrashPoint.PROPERTY, crashAt)
+            .args(args)
+            .build();
         final Process process = new ProcessBuilder(command).start();
         return new ChildJvm(process, command);
     }

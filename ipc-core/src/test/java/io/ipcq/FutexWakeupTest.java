@@ -1,5 +1,6 @@
 package io.ipcq;
 
+import io.ipcq.child.JavaCommand;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -7,7 +8,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.File;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,25 +99,13 @@ class FutexWakeupTest
     {
         final Path javaHome = jdk22Home().orElse(null);
         Assumptions.assumeTrue(javaHome != null, "no JDK 22+ on this machine: the futex is not tested");
-        final List<String> command = new ArrayList<>();
-        command.add(javaHome.resolve("bin/java").toString());
-        for (final String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
-        {
-            if (!flag.startsWith("-agentlib:jdwp") && !flag.startsWith("-Xrunjdwp"))
-            {
-                command.add(flag);
-            }
-        }
+        final JavaCommand command = JavaCommand.of(WakeupChild.class).java(javaHome.resolve("bin/java").toString());
         if (feature(javaHome) >= 24 && System.getProperty("ipcq.jvm.jdk24.flags") != null &&
             Runtime.version().feature() < 24)
         {
-            command.addAll(List.of(System.getProperty("ipcq.jvm.jdk24.flags").trim().split("\\s+")));
+            command.flags(List.of(System.getProperty("ipcq.jvm.jdk24.flags").trim().split("\\s+")));
         }
-        command.add("-cp");
-        command.add(multiReleaseClassPath());
-        command.add(WakeupChild.class.getName());
-        command.addAll(args);
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
+        return command.classPath(multiReleaseClassPath()).args(args).processBuilder().redirectErrorStream(true).start();
     }
 
     /** This JVM's class path with the JDK 22 classes of ipc-core first, as a multi-release jar would pick them. */

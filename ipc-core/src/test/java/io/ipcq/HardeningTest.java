@@ -1,9 +1,11 @@
 package io.ipcq;
 
+import io.ipcq.child.JavaCommand;
 import io.ipcq.internal.CrashPoint;
 import io.ipcq.internal.ProcessInfo;
 import io.ipcq.layout.LaneDescriptor;
 import io.ipcq.layout.QueueDescriptor;
+import io.ipcq.support.PosixGroups;
 import org.agrona.concurrent.SystemEpochClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -12,7 +14,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -186,7 +187,7 @@ class HardeningTest
     void theTemporaryFileIsOwnerOnlyFromItsFirstInstantAndLeftoversOfDeadCreatorsGo() throws Exception
     {
         final Path path = queues.newPath();
-        final String group = someOtherGroup();
+        final String group = PosixGroups.otherGroup();
 
         // Halted right after the open(2) that made it: owner-only, empty.
         final Path first = leftoverOfHaltedCreate(path, "CREATE_AFTER_OPEN", "0660", group);
@@ -291,41 +292,6 @@ class HardeningTest
             stream.forEach(found::add);
         }
         return found;
-    }
-
-    /**
-     * @return a group this process may give files to and that is not its own primary group (root may give any).
-     */
-    private static String someOtherGroup() throws IOException
-    {
-        final Path probe = Files.createTempFile("ipcq-group", "");
-        try
-        {
-            final String own = Files.readAttributes(probe, PosixFileAttributes.class).group().getName();
-            for (final String line : Files.readAllLines(Path.of("/etc/group")))
-            {
-                final String name = line.split(":")[0];
-                if (!name.isEmpty() && !name.equals(own))
-                {
-                    try
-                    {
-                        Files.getFileAttributeView(probe, java.nio.file.attribute.PosixFileAttributeView.class)
-                            .setGroup(probe.getFileSystem().getUserPrincipalLookupService()
-                                .lookupPrincipalByGroupName(name));
-                        return name;
-                    }
-                    catch (final IOException notAllowed)
-                    {
-                        // not a member: try the next
-                    }
-                }
-            }
-            return own;
-        }
-        finally
-        {
-            Files.deleteIfExists(probe);
-        }
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -524,18 +490,11 @@ class HardeningTest
 
     private static String childCommand(final String... args)
     {
-        final List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
-        for (final String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
-        {
-            if (!flag.startsWith("-agentlib:jdwp") && !flag.startsWith("-D" + CrashPoint.PROPERTY))
-            {
-                command.add(flag);
-            }
-        }
-        command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx96m", "-cp",
-            System.getProperty("java.class.path"), CrashChild.class.getName()));
-        command.addAll(List.of(args));
+        final List<String> command = JavaCommand.of(CrashChild.class)
+            .flags("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx96m")
+            .property(CrashPoint.PROPERTY, null)
+            .args(args)
+            .build();
         final StringBuilder line = new StringBuilder();
         for (final String part : command)
         {

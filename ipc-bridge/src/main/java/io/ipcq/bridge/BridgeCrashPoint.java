@@ -1,5 +1,7 @@
 package io.ipcq.bridge;
 
+import io.ipcq.CrashTrigger;
+
 /**
  * Test-only hook: halts the bridge's JVM right after a named step (the crash table of docs/bridge.md), so a test can
  * prove what a {@code kill -9} there leaves and what a restart does. Off unless the system property
@@ -28,24 +30,9 @@ public enum BridgeCrashPoint
     /** Exit status of a JVM halted by a crash point. */
     public static final int HALT_STATUS = 98;
 
-    public static final boolean ENABLED = System.getProperty(PROPERTY) != null;
-    private static final BridgeCrashPoint ARMED;
-    private static int remaining;
-
-    static
-    {
-        final String spec = System.getProperty(PROPERTY);
-        if (spec == null)
-        {
-            ARMED = null;
-        }
-        else
-        {
-            final int colon = spec.indexOf(':');
-            ARMED = valueOf(colon < 0 ? spec : spec.substring(0, colon));
-            remaining = colon < 0 ? 1 : Integer.parseInt(spec.substring(colon + 1));
-        }
-    }
+    private static final CrashTrigger<BridgeCrashPoint> TRIGGER =
+        CrashTrigger.fromProperty(PROPERTY, BridgeCrashPoint.class, HALT_STATUS);
+    public static final boolean ENABLED = TRIGGER.armed();
 
     /**
      * Halts the JVM (no shutdown hooks, no finally blocks) if this is the armed point and its count is reached.
@@ -53,15 +40,6 @@ public enum BridgeCrashPoint
      */
     public void reached()
     {
-        if (this == ARMED)
-        {
-            synchronized (BridgeCrashPoint.class)
-            {
-                if (--remaining == 0)
-                {
-                    Runtime.getRuntime().halt(HALT_STATUS);
-                }
-            }
-        }
+        TRIGGER.reached(this);
     }
 }

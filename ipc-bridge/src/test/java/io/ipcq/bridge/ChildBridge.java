@@ -1,18 +1,18 @@
 package io.ipcq.bridge;
 
+import io.ipcq.child.JavaCommand;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Starts {@link BridgeChild} in its own JVM: the same java and the same JVM flags as this one (the surefire argLine,
- * from the root pom's ipcq.jvm.flags: the one place), the same class path, plus a crash point if asked. The caller
- * closes it in a finally: no child outlives a test.
+ * from the root pom's ipcq.jvm.flags: the one place), the same class path, plus a crash point if asked: ipc-core's
+ * test {@link JavaCommand}. The caller closes it in a finally: no child outlives a test.
  */
 final class ChildBridge implements AutoCloseable
 {
@@ -48,28 +48,11 @@ final class ChildBridge implements AutoCloseable
 
     static ChildBridge start(final String crashAt, final String... args) throws IOException
     {
-        final String java = ProcessHandle.current().info().command()
-            .orElse(System.getProperty("java.home") + "/bin/java");
-        final List<String> command = new ArrayList<>();
-        command.add(java);
-        for (final String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
-        {
-            if (flag.startsWith("-agentlib:jdwp") || flag.startsWith("-Xrunjdwp") ||
-                flag.startsWith("-D" + BridgeCrashPoint.PROPERTY))
-            {
-                continue;
-            }
-            command.add(flag);
-        }
-        command.add("-Xmx128m");
-        if (crashAt != null)
-        {
-            command.add("-D" + BridgeCrashPoint.PROPERTY + "=" + crashAt);
-        }
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(BridgeChild.class.getName());
-        command.addAll(List.of(args));
+        final List<String> command = JavaCommand.of(BridgeChild.class)
+            .flags("-Xmx128m")
+            .property(BridgeCrashPoint.PROPERTY, crashAt)
+            .args(args)
+            .build();
         return new ChildBridge(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 

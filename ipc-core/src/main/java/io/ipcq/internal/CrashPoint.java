@@ -1,5 +1,7 @@
 package io.ipcq.internal;
 
+import io.ipcq.CrashTrigger;
+
 /**
  * Test-only hook: halts the JVM at a named step of the protocol, so a test can prove what the reaper restores
  * after a crash exactly there (docs/crash-matrix.md). Off unless the system property {@code ipcq.test.crashAt}
@@ -46,24 +48,9 @@ public enum CrashPoint
     /** Exit status of a JVM halted by a crash point. */
     public static final int HALT_STATUS = 99;
 
-    public static final boolean ENABLED = System.getProperty(PROPERTY) != null;
-    private static final CrashPoint ARMED;
-    private static int remaining;
-
-    static
-    {
-        final String spec = System.getProperty(PROPERTY);
-        if (spec == null)
-        {
-            ARMED = null;
-        }
-        else
-        {
-            final int colon = spec.indexOf(':');
-            ARMED = valueOf(colon < 0 ? spec : spec.substring(0, colon));
-            remaining = colon < 0 ? 1 : Integer.parseInt(spec.substring(colon + 1));
-        }
-    }
+    private static final CrashTrigger<CrashPoint> TRIGGER =
+        CrashTrigger.fromProperty(PROPERTY, CrashPoint.class, HALT_STATUS);
+    public static final boolean ENABLED = TRIGGER.armed();
 
     /**
      * Halts the JVM (no shutdown hooks, no finally blocks) if this is the armed point and its count is reached.
@@ -71,15 +58,6 @@ public enum CrashPoint
      */
     public void reached()
     {
-        if (this == ARMED)
-        {
-            synchronized (CrashPoint.class)
-            {
-                if (--remaining == 0)
-                {
-                    Runtime.getRuntime().halt(HALT_STATUS);
-                }
-            }
-        }
+        TRIGGER.reached(this);
     }
 }

@@ -1,6 +1,5 @@
 package io.ipcq.internal;
 
-import io.ipcq.CorruptQueueException;
 import io.ipcq.QueueConfig;
 import io.ipcq.QueueException;
 import io.ipcq.layout.LaneDescriptor;
@@ -8,6 +7,7 @@ import io.ipcq.layout.QueueDescriptor;
 import io.ipcq.layout.SlotDescriptor;
 import io.ipcq.read.HeaderFlyweight;
 import io.ipcq.read.QueueLayout;
+import io.ipcq.read.QueueMapping;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -321,61 +321,8 @@ public final class QueueFile implements AutoCloseable
     public static QueueFile open(final Path path, final boolean readOnly)
     {
         final Path absolute = path.toAbsolutePath();
-        try
-        {
-            // One look at the file, so a file deleted meanwhile reads "does not exist", not "not a regular file".
-            if (!Files.readAttributes(absolute, BasicFileAttributes.class).isRegularFile())
-            {
-                throw new CorruptQueueException(path + " is not a queue: not a regular file");
-            }
-        }
-        catch (final NoSuchFileException ex)
-        {
-            throw new QueueException("no queue at " + path + ": file does not exist");
-        }
-        catch (final IOException ex)
-        {
-            throw new QueueException("cannot open " + path + ": " + ex.getMessage(), ex);
-        }
-        FileChannel channel = null;
-        try
-        {
-            channel = readOnly ?
-                FileChannel.open(absolute, StandardOpenOption.READ) :
-                FileChannel.open(absolute, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            final Object fileKey = Files.readAttributes(absolute, BasicFileAttributes.class).fileKey();
-            final long size = channel.size();
-            HeaderFlyweight.checkFileSize(path.toString(), size);
-            final MappedByteBuffer mapping = channel.map(
-                readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, size);
-            try
-            {
-                final QueueFile file = new QueueFile(absolute, channel, fileKey, mapping, readOnly);
-                channel = null;
-                return file;
-            }
-            catch (final RuntimeException ex)
-            {
-                IoUtil.unmap(mapping);
-                throw ex;
-            }
-        }
-        catch (final NoSuchFileException ex)
-        {
-            throw new QueueException("no queue at " + path + ": file does not exist");
-        }
-        catch (final AccessDeniedException ex)
-        {
-            throw new QueueException("cannot open " + path + ": permission denied");
-        }
-        catch (final IOException ex)
-        {
-            throw new QueueException("cannot open " + path + ": " + ex.getMessage(), ex);
-        }
-        finally
-        {
-            closeQuietly(channel);
-        }
+        return QueueMapping.map(path, readOnly, true,
+            (channel, fileKey, mapping) -> new QueueFile(absolute, channel, fileKey, mapping, readOnly));
     }
 
     private static void allocate(final FileChannel channel, final long length, final Path path) throws IOException

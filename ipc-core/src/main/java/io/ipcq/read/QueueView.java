@@ -9,15 +9,8 @@ import org.agrona.IoUtil;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.io.IOException;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * A read-only view of a queue file: the validated header, its {@link QueueLayout}, flyweights over its parts and a
@@ -67,48 +60,8 @@ public final class QueueView implements AutoCloseable
      */
     public static QueueView open(final Path path)
     {
-        try
-        {
-            if (!Files.readAttributes(path, BasicFileAttributes.class).isRegularFile())
-            {
-                throw new CorruptQueueException(path + " is not a queue: not a regular file");
-            }
-        }
-        catch (final NoSuchFileException ex)
-        {
-            throw new QueueException("no queue at " + path + ": file does not exist");
-        }
-        catch (final IOException ex)
-        {
-            throw new QueueException("cannot open " + path + ": " + ex.getMessage(), ex);
-        }
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ))
-        {
-            final long size = channel.size();
-            HeaderFlyweight.checkFileSize(path.toString(), size);
-            final MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            try
-            {
-                return new QueueView(path.toString(), new UnsafeBuffer(mapping), mapping);
-            }
-            catch (final RuntimeException ex)
-            {
-                IoUtil.unmap(mapping);
-                throw ex;
-            }
-        }
-        catch (final NoSuchFileException ex)
-        {
-            throw new QueueException("no queue at " + path + ": file does not exist");
-        }
-        catch (final AccessDeniedException ex)
-        {
-            throw new QueueException("cannot open " + path + ": permission denied");
-        }
-        catch (final IOException ex)
-        {
-            throw new QueueException("cannot open " + path + ": " + ex.getMessage(), ex);
-        }
+        return QueueMapping.map(path, true, false,
+            (channel, fileKey, mapping) -> new QueueView(path.toString(), new UnsafeBuffer(mapping), mapping));
     }
 
     /**

@@ -1,8 +1,6 @@
 package io.ipcq.child;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -26,18 +24,12 @@ public final class ChildJvm
     /**
      * @param main the child's main class, found on this JVM's classpath.
      * @param args its arguments.
-     * @return a builder for {@code java <this JVM's flags> -cp <this JVM's classpath> main args...}.
+     * @return a builder for {@code java <this JVM's flags> -cp <this JVM's classpath> main args...}
+     *     ({@link JavaCommand}).
      */
     public static ProcessBuilder processBuilder(final Class<?> main, final List<String> args)
     {
-        final List<String> command = new ArrayList<>();
-        command.add(javaBinary());
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(main.getName());
-        command.addAll(args);
-        return new ProcessBuilder(command);
+        return JavaCommand.of(main).args(args).processBuilder();
     }
 
     /**

@@ -1,7 +1,7 @@
 package io.ipcq.tools.chaos;
 
 import io.ipcq.tools.common.Durations;
-import io.ipcq.tools.common.ToolCommands;
+import io.ipcq.tools.common.ToolCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 
 /**
  * {@code scripts/chaos}: the chaos soak (see {@link ChaosSoak}). Exit 0 if every check passed, 1 if not or on an
@@ -18,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "chaos", sortOptions = false,
     description = "Producer and consumer JVMs share a queue while random ones are killed with kill -9 or stopped " +
         "with SIGSTOP; then the queue is drained and every log checked. Durations: 250ms, 5s, 2m.")
-public final class ChaosMain implements Callable<Integer>
+public final class ChaosMain extends ToolCommand
 {
     static final Duration QUICK_DURATION = Duration.ofSeconds(45);
     static final Duration QUICK_INTERVAL = Duration.ofMillis(700);
@@ -70,19 +69,9 @@ public final class ChaosMain implements Callable<Integer>
         "point: they halt at a random step of the protocol.")
     private boolean crashPoints;
 
-    @Option(names = "--verbose", description = "Stack traces on errors.")
-    private boolean verbose;
-
-    @Option(names = { "-h", "--help" }, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
-
-    private final PrintStream out;
-    private final PrintStream err;
-
     private ChaosMain(final PrintStream out, final PrintStream err)
     {
-        this.out = out;
-        this.err = err;
+        super(out, err);
     }
 
     public static void main(final String[] args)
@@ -100,85 +89,69 @@ public final class ChaosMain implements Callable<Integer>
      */
     public static int run(final String[] args, final PrintStream out, final PrintStream err)
     {
-        return ToolCommands.execute(new ChaosMain(out, err), args, out, err);
+        return new ChaosMain(out, err).execute(args);
     }
 
     @Override
-    public Integer call()
+    protected int work() throws IOException, InterruptedException
     {
         final ChaosSoak soak = new ChaosSoak();
-        try
+        if (quick)
         {
-            if (quick)
-            {
-                soak.withDuration(QUICK_DURATION).withInterval(QUICK_INTERVAL);
-            }
-            if (duration != null)
-            {
-                soak.withDuration(duration);
-            }
-            if (interval != null)
-            {
-                soak.withInterval(interval);
-            }
-            if (producers != null)
-            {
-                soak.withProducers(producers);
-            }
-            if (consumers != null)
-            {
-                soak.withConsumers(consumers);
-            }
-            if (seed != null)
-            {
-                soak.withSeed(seed);
-            }
-            if (rate != null)
-            {
-                soak.withRate(rate);
-            }
-            if (heartbeatTimeout != null)
-            {
-                soak.withHeartbeatTimeout(heartbeatTimeout);
-            }
-            if (leaseTimeout != null)
-            {
-                soak.withLeaseTimeout(leaseTimeout);
-            }
-            if (queue != null)
-            {
-                soak.withQueuePath(queue);
-            }
-            if (workDir != null)
-            {
-                soak.withWorkParent(workDir);
-            }
-            soak.withKeep(keep);
-            if (crashPoints)
-            {
-                soak.withCrashPoints(CRASH_SHARE);
-            }
-            return soak.run(out).ok() ? 0 : 1;
+            soak.withDuration(QUICK_DURATION).withInterval(QUICK_INTERVAL);
         }
-        catch (final IllegalArgumentException ex)
+        if (duration != null)
         {
-            err.println("ipcq chaos: " + ex.getMessage());
-            return 2;
+            soak.withDuration(duration);
         }
-        catch (final IOException | RuntimeException ex)
+        if (interval != null)
         {
-            err.println("ipcq chaos: " + ex);
-            if (verbose)
-            {
-                ex.printStackTrace(err);
-            }
-            return 1;
+            soak.withInterval(interval);
         }
-        catch (final InterruptedException ex)
+        if (producers != null)
         {
-            Thread.currentThread().interrupt();
-            err.println("ipcq chaos: interrupted");
-            return 1;
+            soak.withProducers(producers);
         }
+        if (consumers != null)
+        {
+            soak.withConsumers(consumers);
+        }
+        if (seed != null)
+        {
+            soak.withSeed(seed);
+        }
+        if (rate != null)
+        {
+            soak.withRate(rate);
+        }
+        if (heartbeatTimeout != null)
+        {
+            soak.withHeartbeatTimeout(heartbeatTimeout);
+        }
+        if (leaseTimeout != null)
+        {
+            soak.withLeaseTimeout(leaseTimeout);
+        }
+        if (queue != null)
+        {
+            soak.withQueuePath(queue);
+        }
+        if (workDir != null)
+        {
+            soak.withWorkParent(workDir);
+        }
+        soak.withKeep(keep);
+        if (crashPoints)
+        {
+            soak.withCrashPoints(CRASH_SHARE);
+        }
+        return soak.run(out).ok() ? 0 : 1;
+    }
+
+    /** The soak names an unexpected failure with its class (demo prints the message alone). */
+    @Override
+    protected String describe(final Exception ex)
+    {
+        return ex.toString();
     }
 }

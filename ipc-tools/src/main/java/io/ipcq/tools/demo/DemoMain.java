@@ -1,14 +1,13 @@
 package io.ipcq.tools.demo;
 
 import io.ipcq.tools.common.Durations;
-import io.ipcq.tools.common.ToolCommands;
+import io.ipcq.tools.common.ToolCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 
 /**
  * {@code scripts/demo}: kill -9 a consumer holding leases and watch nothing get lost. Exit 0 if every message was
@@ -17,7 +16,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", sortOptions = false,
     description = "Two JVMs hand off messages through /dev/shm; the consumer is killed with kill -9 while it holds " +
         "leases; the report proves that nothing was lost. Durations: 250ms, 5s, 2m.")
-public final class DemoMain implements Callable<Integer>
+public final class DemoMain extends ToolCommand
 {
     @Option(names = "--messages", paramLabel = "N", description = "Messages to send (default: 20000).")
     private Integer messages;
@@ -36,19 +35,9 @@ public final class DemoMain implements Callable<Integer>
         description = "Lease timeout of the demo queue (default: 2s).")
     private Duration leaseTimeout;
 
-    @Option(names = "--verbose", description = "Stack traces on errors.")
-    private boolean verbose;
-
-    @Option(names = { "-h", "--help" }, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
-
-    private final PrintStream out;
-    private final PrintStream err;
-
     private DemoMain(final PrintStream out, final PrintStream err)
     {
-        this.out = out;
-        this.err = err;
+        super(out, err);
     }
 
     public static void main(final String[] args)
@@ -66,56 +55,33 @@ public final class DemoMain implements Callable<Integer>
      */
     public static int run(final String[] args, final PrintStream out, final PrintStream err)
     {
-        return ToolCommands.execute(new DemoMain(out, err), args, out, err);
+        return new DemoMain(out, err).execute(args);
     }
 
     @Override
-    public Integer call()
+    protected int work() throws IOException, InterruptedException
     {
         final CrashDemo demo = new CrashDemo();
-        try
+        if (messages != null)
         {
-            if (messages != null)
-            {
-                demo.withMessages(messages);
-            }
-            if (killAfter != null)
-            {
-                demo.withKillAfter(killAfter);
-            }
-            if (window != null)
-            {
-                demo.withWindow(window);
-            }
-            if (rate != null)
-            {
-                demo.withRate(rate);
-            }
-            if (leaseTimeout != null)
-            {
-                demo.withLeaseTimeout(leaseTimeout);
-            }
-            return demo.run(out);
+            demo.withMessages(messages);
         }
-        catch (final IllegalArgumentException ex)
+        if (killAfter != null)
         {
-            err.println("ipcq demo: " + ex.getMessage());
-            return 2;
+            demo.withKillAfter(killAfter);
         }
-        catch (final IOException | RuntimeException ex)
+        if (window != null)
         {
-            err.println("ipcq demo: " + ex.getMessage());
-            if (verbose)
-            {
-                ex.printStackTrace(err);
-            }
-            return 1;
+            demo.withWindow(window);
         }
-        catch (final InterruptedException ex)
+        if (rate != null)
         {
-            Thread.currentThread().interrupt();
-            err.println("ipcq demo: interrupted");
-            return 1;
+            demo.withRate(rate);
         }
+        if (leaseTimeout != null)
+        {
+            demo.withLeaseTimeout(leaseTimeout);
+        }
+        return demo.run(out);
     }
 }

@@ -1,6 +1,7 @@
 package io.ipcq.tools.cli;
 
 import io.ipcq.layout.QueueDescriptor;
+import io.ipcq.support.PosixGroups;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -9,7 +10,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +58,7 @@ class CliHardeningTest
         run("create", q, "--mode", "rw").fails(2, "--mode rw", "octal");
         assertFalse(Files.exists(queue), "a refused create made a file");
 
-        final String group = otherGroup();
+        final String group = PosixGroups.otherGroup();
         final Result created = run("create", q, "--capacity", "4", "--slot-size", "16", "--mode", "0660", "--group",
             group).ok();
         assertTrue(created.stdout().contains("mode 0660, group " + group), created::toString);
@@ -221,40 +221,5 @@ class CliHardeningTest
             stream.forEach(found::add);
         }
         return found;
-    }
-
-    /**
-     * @return a group other than this user's primary group that it may give files to (any, as root).
-     */
-    private static String otherGroup() throws IOException
-    {
-        final Path probe = Files.createTempFile("ipcq-group", "");
-        try
-        {
-            final String own = Files.readAttributes(probe, PosixFileAttributes.class).group().getName();
-            for (final String line : Files.readAllLines(Path.of("/etc/group"), StandardCharsets.UTF_8))
-            {
-                final String name = line.split(":")[0];
-                if (name.isEmpty() || name.equals(own))
-                {
-                    continue;
-                }
-                try
-                {
-                    Files.getFileAttributeView(probe, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(
-                        probe.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(name));
-                    return name;
-                }
-                catch (final IOException notAMember)
-                {
-                    // try the next
-                }
-            }
-            return own;
-        }
-        finally
-        {
-            Files.deleteIfExists(probe);
-        }
     }
 }

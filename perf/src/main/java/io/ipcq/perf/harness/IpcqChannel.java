@@ -125,14 +125,7 @@ final class IpcqChannel implements Channel
             {
                 return 0;
             }
-            final DirectBuffer payload = lease.payload();
-            sink.onMessage(payload.getLong(INTENDED_OFFSET), payload.getLong(SEQUENCE_OFFSET),
-                payload.getLong(SENT_OFFSET));
-            if (!lease.ack())
-            {
-                throw new IllegalStateException("ack fenced: lease " + lease + " was taken away");
-            }
-            return 1;
+            return deliver(lease, sink);
         }
 
         @Override
@@ -144,6 +137,12 @@ final class IpcqChannel implements Channel
             {
                 return 0;
             }
+            return deliver(lease, sink);
+        }
+
+        /** Hands the message's stamps to the sink and acks it: one message received. */
+        private static int deliver(final Lease lease, final MessageSink sink)
+        {
             final DirectBuffer payload = lease.payload();
             sink.onMessage(payload.getLong(INTENDED_OFFSET), payload.getLong(SEQUENCE_OFFSET),
                 payload.getLong(SENT_OFFSET));

@@ -1,12 +1,12 @@
 package io.ipcq.perf.harness;
 
+import io.ipcq.bridge.BridgeSettings;
 import io.ipcq.bridge.LocalNatsServer;
-import io.nats.client.Connection;
+import io.ipcq.bridge.NatsLink;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
-import io.nats.client.Nats;
 import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
@@ -33,19 +33,20 @@ import java.util.concurrent.CompletableFuture;
  * The bridge scenario's baseline: plain JetStream with jnats, no ipcq. Side A publishes with {@code publishAsync}
  * (at most 256 unanswered, as bridge out's default window) to a work-queue stream on a loopback nats-server (file
  * storage, as the bridge's, but no message limit: the window alone bounds what is in flight); side B pulls batches of
- * 256 from a durable consumer and acks each message.
+ * 256 (bridge in's default) from a durable consumer and acks each message. Both connect as the bridge does
+ * ({@link NatsLink}), so the two rows differ by ipcq and the bridge only.
  */
 final class JetStreamChannel implements Channel
 {
     private static final String STREAM = "BENCH_JS";
     private static final String SUBJECT = STREAM + ".lane.0";
     private static final String CONSUMER = "bench-js";
-    private static final int WINDOW = 256;
-    private static final int BATCH = 256;
+    private static final int WINDOW = BridgeSettings.DEFAULT_PUBLISH_WINDOW;
+    private static final int BATCH = BridgeSettings.DEFAULT_PULL_BATCH;
 
     private final boolean created;
     private final LocalNatsServer server;
-    private final Connection connection;
+    private final NatsLink link;
     private final JetStream jetStream;
     private JetStreamSubscription subscription;
 
@@ -64,17 +65,16 @@ final class JetStreamChannel implements Channel
             {
                 server = null;
             }
-            connection = Nats.connect(new io.nats.client.Options.Builder()
-                .server(Files.readString(urlFile, StandardCharsets.UTF_8).strip())
-                .connectionTimeout(Duration.ofSeconds(20)).build());
-            jetStream = connection.jetStream();
+            link = NatsLink.connect(BridgeSettings.builder(Files.readString(urlFile, StandardCharsets.UTF_8).strip(),
+                STREAM).connectTimeout(Duration.ofSeconds(20)).build());
+            jetStream = link.jetStream();
             if (create)
             {
-                connection.jetStreamManagement().addStream(StreamConfiguration.builder().name(STREAM)
+                link.management().addStream(StreamConfiguration.builder().name(STREAM)
                     .subjects(SUBJECT).retentionPolicy(RetentionPolicy.WorkQueue).discardPolicy(DiscardPolicy.New)
                     .storageType(StorageType.File).duplicateWindow(Duration.ofMinutes(2))
                     .build());
-                connection.jetStreamManagement().addOrUpdateConsumer(STREAM, ConsumerConfiguration.builder()
+                link.management().addOrUpdateConsumer(STREAM, ConsumerConfiguration.builder()
                     .durable(CONSUMER).filterSubject(SUBJECT).ackPolicy(AckPolicy.Explicit)
                     .ackWait(Duration.ofSeconds(30)).maxDeliver(-1).maxAckPending(4 * BATCH).build());
             }
@@ -86,11 +86,6 @@ final class JetStreamChannel implements Channel
         catch (final JetStreamApiException ex)
         {
             throw new IllegalStateException("jetstream scenario: " + ex.getErrorDescription(), ex);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", ex);
         }
     }
 
@@ -124,14 +119,7 @@ final class JetStreamChannel implements Channel
     @Override
     public void close()
     {
-        try
-        {
-            connection.close();
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
+        link.close();
         if (created)
         {
             server.close();
