@@ -138,7 +138,11 @@ public final class RingProducer
      */
     private void checkNotAhead(final long tail, final long sequence)
     {
-        if (isSkipped(sequence) ? lastSkippedPosition(sequence) > tail : sequence > tail + capacity)
+        // Only while the tail still says the same: the sequence was read after the tail, so producers may have moved
+        // the tail on and reused the slot a lap later meanwhile. With the tail unchanged nothing at or past it was
+        // claimed, and a slot further on than tail + C is corrupt.
+        if ((isSkipped(sequence) ? lastSkippedPosition(sequence) > tail : sequence > tail + capacity) &&
+            laneEntry.getLongVolatile(LaneDescriptor.TAIL_OFFSET) == tail)
         {
             throw ring.corrupt("tail", tail, "the sequence of its slot, " + sequence + ", is further on");
         }
