@@ -126,6 +126,28 @@ public final class LocalNatsServer implements AutoCloseable
     }
 
     /**
+     * What is done to the store of a stopped server: {@link #restart(StoreAction)}.
+     */
+    @FunctionalInterface
+    public interface StoreAction
+    {
+        void apply(Path storeDir) throws IOException;
+    }
+
+    /**
+     * Stops the server (SIGTERM), does something to its store while it is down (as an operator restoring a backup
+     * would), and starts it again on the same port and store directory.
+     *
+     * @param whileStopped what to do to the store directory.
+     */
+    public synchronized void restart(final StoreAction whileStopped) throws IOException
+    {
+        stopQuietly();
+        whileStopped.apply(storeDir);
+        startProcess();
+    }
+
+    /**
      * @return what the server logged so far, for failure messages.
      */
     public String log()

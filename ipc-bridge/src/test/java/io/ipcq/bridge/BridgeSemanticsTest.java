@@ -233,4 +233,126 @@ class BridgeSemanticsTest
             delete(pathB);
         }
     }
+
+    /**
+     * docs/bridge.md row I4: messages the stream holds although the lane's consumer has acked past them (nats-server
+     * 2.9 left such after a restart in the two-host test; made here as an operator would, by restoring the stream's
+     * message store, copied while the messages were in it, after the consumer had acked them: the stream has them
+     * again, the consumer's ack floor is above them, nothing pending, nothing awaiting an ack) go into B again, each
+     * counted as a possible duplicate, and are deleted from the stream; later messages flow as usual.
+     */
+    @Test
+    void messagesStrandedBelowTheAckFloorGoIntoBAndLeaveTheStream() throws Exception
+    {
+        final int stranded = 5;
+        final int later = 3;
+        final Path pathA = queuePath("stranded-a");
+        final Path pathB = queuePath("stranded-b");
+        final String stream = "STRANDED";
+        final Path backup = storeDir("stranded-backup");
+        try (LocalNatsServer own = LocalNatsServer.start(storeDir("stranded"));
+             IpcQueue a = create(pathA, 1, 64, Duration.ofSeconds(2));
+             IpcQueue b = create(pathB, 1, 64, Duration.ofSeconds(2)))
+        {
+            final BridgeSettings settings = BridgeSettings.builder(own.url(), stream).createStream(true)
+                .publishWindow(8).pullBatch(8).ackWait(Duration.ofSeconds(1)).build();
+            sendAll(a, 1, stranded);
+            try (Running out = Running.out(a, settings))
+            {
+                awaitStream(own, stream, stranded);
+            }
+            own.restart(store -> copyTree(messageStoreOf(store, stream), backup));
+            try (Running in = Running.in(b, settings))
+            {
+                awaitTail(b, stranded);
+            }
+            awaitStream(own, stream, 0);
+            own.restart(store -> copyTree(backup, messageStoreOf(store, stream)));
+            assertEquals(stranded, streamMessages(own.url(), stream), "the restored store holds them again");
+
+            try (Running in = Running.in(b, settings))
+            {
+                awaitTail(b, 2 * stranded);
+                assertEquals(stranded, in.counters.duplicates(), "each counted as a possible duplicate");
+                awaitStream(own, stream, 0);
+                sendAll(a, 1, later);
+                try (Running out = Running.out(a, settings))
+                {
+                    awaitTail(b, 2 * stranded + later);
+                }
+                awaitStream(own, stream, 0);
+            }
+            try (io.ipcq.Consumer consumer = b.consumer())
+            {
+                final java.util.Map<Long, Integer> keys = new java.util.HashMap<>();
+                for (io.ipcq.Lease lease = consumer.tryLease(); lease != null; lease = consumer.tryLease())
+                {
+                    keys.merge(check(lease.payload(), lease.length()), 1, Integer::sum);
+                    assertTrue(lease.originId() >= 0, "the origin id came with it");
+                    lease.ack();
+                }
+                // sendAll numbers its messages from 0 each time: keys 0..2 three times, 3..4 twice.
+                assertEquals(stranded, keys.size());
+                assertEquals(2 * stranded + later, keys.values().stream().mapToInt(Integer::intValue).sum());
+            }
+        }
+        finally
+        {
+            delete(pathA);
+            delete(pathB);
+        }
+    }
+
+    /** Where nats-server keeps a stream's messages in its store directory (2.9: jetstream/$G/streams/NAME/msgs). */
+    private static Path messageStoreOf(final Path store, final String stream) throws java.io.IOException
+    {
+        try (java.util.stream.Stream<Path> found = java.nio.file.Files.walk(store))
+        {
+            return found.filter(p -> p.getFileName().toString().equals("msgs") &&
+                    p.getParent().getFileName().toString().equals(stream)).findFirst()
+                .orElseThrow(() -> new java.io.IOException("no message store of " + stream + " in " + store));
+        }
+    }
+
+    private static void copyTree(final Path from, final Path to) throws java.io.IOException
+    {
+        if (java.nio.file.Files.exists(to))
+        {
+            try (java.util.stream.Stream<Path> old = java.nio.file.Files.walk(to))
+            {
+                for (final Path p : old.sorted(java.util.Comparator.reverseOrder()).toList())
+                {
+                    java.nio.file.Files.delete(p);
+                }
+            }
+        }
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(from))
+        {
+            for (final Path p : files.toList())
+            {
+                java.nio.file.Files.copy(p, to.resolve(from.relativize(p).toString()));
+            }
+        }
+    }
+
+    private static void awaitTail(final IpcQueue queue, final long tail) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (queue.stats().lanes().get(0).tail() < tail && System.nanoTime() < deadline)
+        {
+            Thread.sleep(20);
+        }
+        assertEquals(tail, queue.stats().lanes().get(0).tail(), "messages sent into lane 0 of " + queue.path());
+    }
+
+    private static void awaitStream(final LocalNatsServer on, final String stream, final long messages)
+        throws Exception
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (streamMessages(on.url(), stream) != messages && System.nanoTime() < deadline)
+        {
+            Thread.sleep(50);
+        }
+        assertEquals(messages, streamMessages(on.url(), stream), "messages in stream " + stream);
+    }
 }

@@ -306,4 +306,46 @@ final class BridgeTestSupport
             throw new AssertionError(ex);
         }
     }
+
+    /**
+     * What the server says of a stream and of the bridge-in consumers on it: for a failing test's evidence.
+     *
+     * @return one line for the stream, one per lane's consumer; or why it could not be read.
+     */
+    static String streamEvidence(final String url, final BridgeSettings settings, final int lanes)
+    {
+        final io.nats.client.Options options = new io.nats.client.Options.Builder().server(url)
+            .connectionTimeout(Duration.ofSeconds(20)).build();
+        final StringBuilder out = new StringBuilder();
+        try (Connection connection = Nats.connect(options))
+        {
+            final io.nats.client.JetStreamManagement management = connection.jetStreamManagement();
+            final StreamInfo info = management.getStreamInfo(settings.stream(),
+                io.nats.client.api.StreamInfoOptions.allSubjects());
+            out.append("stream ").append(settings.stream()).append(": ").append(info.getStreamState()).append('\n');
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                try
+                {
+                    final io.nats.client.api.ConsumerInfo consumer =
+                        management.getConsumerInfo(settings.stream(), BridgeIn.consumerName(settings, lane));
+                    out.append("consumer lane ").append(lane).append(": pending=").append(consumer.getNumPending())
+                        .append(" ackPending=").append(consumer.getNumAckPending())
+                        .append(" redelivered=").append(consumer.getRedelivered())
+                        .append(" delivered=").append(consumer.getDelivered())
+                        .append(" ackFloor=").append(consumer.getAckFloor()).append('\n');
+                }
+                catch (final JetStreamApiException ex)
+                {
+                    out.append("consumer lane ").append(lane).append(": ").append(ex.getErrorDescription())
+                        .append('\n');
+                }
+            }
+        }
+        catch (final Exception ex)
+        {
+            out.append("cannot read the stream: ").append(ex).append('\n');
+        }
+        return out.toString();
+    }
 }
