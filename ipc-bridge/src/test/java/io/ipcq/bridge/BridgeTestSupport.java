@@ -323,6 +323,30 @@ final class BridgeTestSupport
             final StreamInfo info = management.getStreamInfo(settings.stream(),
                 io.nats.client.api.StreamInfoOptions.allSubjects());
             out.append("stream ").append(settings.stream()).append(": ").append(info.getStreamState()).append('\n');
+            // What a reader gets for the messages still counted on each subject (a count with no message behind it
+            // would be the server's own index out of step).
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                long sequence = 1;
+                for (int shown = 0; shown < 5; shown++)
+                {
+                    try
+                    {
+                        final io.nats.client.api.MessageInfo left =
+                            management.getNextMessage(settings.stream(), sequence, settings.subject(lane));
+                        out.append("left on lane ").append(lane).append(": seq ").append(left.getSeq())
+                            .append(" headers ").append(left.getHeaders() == null ? "-" :
+                                left.getHeaders().getFirst(MessageIdentity.ORIGIN_ID)).append('\n');
+                        sequence = left.getSeq() + 1;
+                    }
+                    catch (final JetStreamApiException ex)
+                    {
+                        out.append("next on lane ").append(lane).append(" from ").append(sequence).append(": ")
+                            .append(ex.getApiErrorCode()).append(' ').append(ex.getErrorDescription()).append('\n');
+                        break;
+                    }
+                }
+            }
             for (int lane = 0; lane < lanes; lane++)
             {
                 try
