@@ -92,6 +92,15 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
         return lanes.stream().mapToInt(LaneStats::requeued).sum();
     }
 
+    /**
+     * @return the age of the oldest message ready for a delivery in any lane (see
+     * {@link LaneStats#oldestReadyAgeMs()}), -1 if no lane knows one.
+     */
+    public long oldestReadyAgeMs()
+    {
+        return lanes.stream().mapToLong(LaneStats::oldestReadyAgeMs).max().orElse(-1);
+    }
+
     /** @return FREE slots over all lanes. */
     public int free()
     {
