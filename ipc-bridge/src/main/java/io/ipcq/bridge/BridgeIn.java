@@ -334,11 +334,14 @@ public final class BridgeIn implements AutoCloseable
             final long originId = message.hasHeaders() ?
                 MessageIdentity.parseOriginId(message.getHeaders().getFirst(MessageIdentity.ORIGIN_ID)) :
                 SlotDescriptor.NO_ORIGIN;
+            final long enqueuedEpochMs = message.hasHeaders() ?
+                MessageIdentity.parseEnqueuedMs(message.getHeaders().getFirst(MessageIdentity.ENQUEUED_MS)) :
+                SlotDescriptor.UNKNOWN_ENQUEUE_TIME;
             if (length > 0)
             {
                 payload.wrap(data);
             }
-            final SendResult result = producer.trySend(lane, payload, 0, length, originId);
+            final SendResult result = producer.trySend(lane, payload, 0, length, originId, enqueuedEpochMs);
             if (result == SendResult.FULL)
             {
                 // Keep it ours: keepHeld tells JetStream it is in progress until it fits; no NAK.

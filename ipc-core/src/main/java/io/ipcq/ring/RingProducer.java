@@ -252,10 +252,23 @@ public final class RingProducer
      */
     public void commit(final long position, final int payloadLength)
     {
+        commit(position, payloadLength, UNKNOWN_ENQUEUE_TIME);
+    }
+
+    /**
+     * #3, with the time the message was enqueued in the queue it came from (a bridge's copy).
+     *
+     * @param position        the claimed position.
+     * @param payloadLength   bytes written at the payload offset.
+     * @param enqueuedEpochMs epoch ms to keep as its enqueue time; {@link
+     *                        io.ipcq.layout.SlotDescriptor#UNKNOWN_ENQUEUE_TIME} for now (the queue clock's).
+     */
+    public void commit(final long position, final int payloadLength, final long enqueuedEpochMs)
+    {
         final AtomicBuffer slots = this.slots;
         final int slot = ring.slotOffset(position);
         slots.putInt(slot + PAYLOAD_LENGTH_OFFSET, payloadLength);
-        stampEnqueueTime(slot);
+        stampEnqueueTime(slot, enqueuedEpochMs);
         final long claimed = slots.getLong(slot + LEASE_STATE_OFFSET);
         slots.putLongRelease(slot + LEASE_STATE_OFFSET, next(claimed, READY, NO_HOLDER));
         if (CrashPoint.ENABLED)
@@ -291,7 +304,7 @@ public final class RingProducer
         final int slot = ring.slotOffset(position);
         slots.putInt(slot + PAYLOAD_LENGTH_OFFSET, payloadLength);
         // The dead letter kept no enqueue time (no word for it there): the copy is stamped as a new enqueue.
-        stampEnqueueTime(slot);
+        stampEnqueueTime(slot, UNKNOWN_ENQUEUE_TIME);
         if (!slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, claimed, next(claimed, READY, NO_HOLDER)))
         {
             return false;
@@ -307,16 +320,17 @@ public final class RingProducer
     }
 
     /**
-     * Part of #3 and #19 R4: a plain store of the Enqueued Epoch ms, before the store or CAS that publishes the
-     * message (which orders it for every reader that sees the message committed). Every commit of a lane writes it,
-     * so a reused slot never shows an earlier message's time.
+     * Part of #3 and #19 R4: a plain store of the Enqueued Epoch ms (the time given, else the queue clock's now),
+     * before the store or CAS that publishes the message (which orders it for every reader that sees the message
+     * committed). Every commit of a lane writes it, so a reused slot never shows an earlier message's time.
      */
-    private void stampEnqueueTime(final int slot)
+    private void stampEnqueueTime(final int slot, final long enqueuedEpochMs)
     {
         final QueueClock clock = enqueueClock;
         if (clock != null)
         {
-            slots.putLong(slot + ENQUEUED_EPOCH_MS_OFFSET, clock.nowEpochMs());
+            slots.putLong(slot + ENQUEUED_EPOCH_MS_OFFSET,
+                enqueuedEpochMs != UNKNOWN_ENQUEUE_TIME ? enqueuedEpochMs : clock.nowEpochMs());
         }
     }
 
