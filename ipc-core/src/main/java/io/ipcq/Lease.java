@@ -71,10 +71,10 @@ public final class Lease implements AutoCloseable
 
     /**
      * @return when the message was committed to its lane (epoch ms, from the producer's clock: at most about a
-     * millisecond old, and as comparable across hosts as their clocks are), the same on every redelivery; a redriven
-     * message carries the time of its redrive. {@link io.ipcq.layout.SlotDescriptor#UNKNOWN_ENQUEUE_TIME} (0) if a
-     * writer older than this field sent it, and for every dead letter (the dead-letter ring keeps no enqueue time in
-     * layout version 2: docs/layout.md).
+     * millisecond old), the same on every redelivery; a redriven message carries the time of its redrive, a bridged
+     * one the time of its send into the queue it came from (as comparable as the two hosts' clocks).
+     * {@link io.ipcq.layout.SlotDescriptor#UNKNOWN_ENQUEUE_TIME} (0) if a writer older than this field sent it, and
+     * for every dead letter (the dead-letter ring keeps no enqueue time in layout version 2: docs/layout.md).
      */
     public long enqueuedAtEpochMs()
     {

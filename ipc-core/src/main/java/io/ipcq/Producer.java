@@ -198,7 +198,8 @@ public final class Producer extends AttachedHandle
         waiter.reset();
         while (true)
         {
-            SendResult result = offer(lane, source, offset, length, SlotDescriptor.NO_ORIGIN, SlotDescriptor.UNKNOWN_ENQUEUE_TIME);
+            SendResult result =
+                offer(lane, source, offset, length, SlotDescriptor.NO_ORIGIN, SlotDescriptor.UNKNOWN_ENQUEUE_TIME);
             if (result != SendResult.FULL)
             {
                 waiter.finished(true);
@@ -215,7 +216,8 @@ public final class Producer extends AttachedHandle
             {
                 // Protocol #W1, #W2 (the recheck is this offer), #W6: a free on this lane, or seal, wakes it.
                 waiter.register(1 << lane, true);
-                result = offer(lane, source, offset, length, SlotDescriptor.NO_ORIGIN, SlotDescriptor.UNKNOWN_ENQUEUE_TIME);
+                result =
+                    offer(lane, source, offset, length, SlotDescriptor.NO_ORIGIN, SlotDescriptor.UNKNOWN_ENQUEUE_TIME);
                 if (result != SendResult.FULL)
                 {
                     waiter.unregister();

@@ -567,7 +567,8 @@ final class QueueInspector implements AutoCloseable
             out.printf(Locale.ROOT, format, ringName(slot.ring()), slot.index(), positionText(decoded),
                 stateText(decoded), decoded.holder() == LeaseState.NO_HOLDER ? "-" : "p" + (decoded.holder() - 1),
                 decoded.generation(), slot.deliveries(), MessageIds.text(slot.messageId()), slot.length(),
-                ageText(decoded.ageMs(nowEpochMs)), left == null ? "-" : left >= 0 ? "in " + Text.age(left) : "overdue " + Text.age(-left),
+                ageText(decoded.ageMs(nowEpochMs)),
+                left == null ? "-" : left >= 0 ? "in " + Text.age(left) : "overdue " + Text.age(-left),
                 decoded.invalid() ? "INVALID: " + decoded.impossible().description() + "; " + preview : preview);
         }
         if (slots.size() > limit)
