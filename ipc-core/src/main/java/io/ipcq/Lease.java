@@ -70,6 +70,18 @@ public final class Lease implements AutoCloseable
     }
 
     /**
+     * @return when the message was committed to its lane (epoch ms, from the producer's clock: at most about a
+     * millisecond old), the same on every redelivery; a redriven message carries the time of its redrive, a bridged
+     * one the time of its send into the queue it came from (as comparable as the two hosts' clocks).
+     * {@link io.ipcq.layout.SlotDescriptor#UNKNOWN_ENQUEUE_TIME} (0) if a writer older than this field sent it, and
+     * for every dead letter (the dead-letter ring keeps no enqueue time in layout version 2: docs/layout.md).
+     */
+    public long enqueuedAtEpochMs()
+    {
+        return slot.ring().ring().enqueuedEpochMs(slot.slotOffset());
+    }
+
+    /**
      * @return the lane the message was sent on (a dead letter keeps its original id, so its original lane).
      */
     public int lane()

@@ -97,7 +97,28 @@ public final class Producer extends AttachedHandle
     public SendResult trySend(
         final int lane, final DirectBuffer source, final int offset, final int length, final long originId)
     {
-        final SendResult result = offer(lane, source, offset, length, originId);
+        return trySend(lane, source, offset, length, originId, SlotDescriptor.UNKNOWN_ENQUEUE_TIME);
+    }
+
+    /**
+     * As {@link #trySend(int, DirectBuffer, int, int, long)}, keeping the time the message was first enqueued in the
+     * queue it came from (a bridge's send: its age survives the hop); consumers read it as
+     * {@link Lease#enqueuedAtEpochMs()}.
+     *
+     * @param lane            priority lane; higher lanes are served first.
+     * @param source          bytes to send.
+     * @param offset          where they start.
+     * @param length          how many, at most the queue's max payload length.
+     * @param originId        the message's id where it came from; {@link SlotDescriptor#NO_ORIGIN} for none.
+     * @param enqueuedEpochMs when it was enqueued there, epoch ms; {@link SlotDescriptor#UNKNOWN_ENQUEUE_TIME} stamps
+     *                        the time of this send, as a plain send does.
+     * @return OK, FULL or SEALED.
+     */
+    public SendResult trySend(
+        final int lane, final DirectBuffer source, final int offset, final int length, final long originId,
+        final long enqueuedEpochMs)
+    {
+        final SendResult result = offer(lane, source, offset, length, originId, enqueuedEpochMs);
         if (result == SendResult.FULL)
         {
             ParticipantTable.increment(buffer, rowOffset, CounterIndex.REJECTED_FULL);
@@ -109,11 +130,12 @@ public final class Producer extends AttachedHandle
      * One attempt, counting SENT but not FULL: the caller decides whether FULL is its answer.
      */
     private SendResult offer(
-        final int lane, final DirectBuffer source, final int offset, final int length, final long originId)
+        final int lane, final DirectBuffer source, final int offset, final int length, final long originId,
+        final long enqueuedEpochMs)
     {
         try
         {
-            return offerChecked(lane, source, offset, length, originId);
+            return offerChecked(lane, source, offset, length, originId, enqueuedEpochMs);
         }
         catch (final InternalError error)
         {
@@ -122,7 +144,8 @@ public final class Producer extends AttachedHandle
     }
 
     private SendResult offerChecked(
-        final int lane, final DirectBuffer source, final int offset, final int length, final long originId)
+        final int lane, final DirectBuffer source, final int offset, final int length, final long originId,
+        final long enqueuedEpochMs)
     {
         checkOpen();
         final RingProducer ring = queue.lane(lane).producer();
@@ -141,7 +164,7 @@ public final class Producer extends AttachedHandle
         {
             CrashPoint.SEND_AFTER_PAYLOAD_WRITE.reached();
         }
-        ring.commit(position, length);
+        ring.commit(position, length, enqueuedEpochMs);
         ParticipantTable.increment(buffer, rowOffset, CounterIndex.SENT);
         return SendResult.OK;
     }
@@ -175,7 +198,8 @@ public final class Producer extends AttachedHandle
         waiter.reset();
         while (true)
         {
-            SendResult result = offer(lane, source, offset, length, SlotDescriptor.NO_ORIGIN);
+            SendResult result =
+                offer(lane, source, offset, length, SlotDescriptor.NO_ORIGIN, SlotDescriptor.UNKNOWN_ENQUEUE_TIME);
             if (result != SendResult.FULL)
             {
                 waiter.finished(true);
@@ -192,7 +216,8 @@ public final class Producer extends AttachedHandle
             {
                 // Protocol #W1, #W2 (the recheck is this offer), #W6: a free on this lane, or seal, wakes it.
                 waiter.register(1 << lane, true);
-                result = offer(lane, source, offset, length, SlotDescriptor.NO_ORIGIN);
+                result =
+                    offer(lane, source, offset, length, SlotDescriptor.NO_ORIGIN, SlotDescriptor.UNKNOWN_ENQUEUE_TIME);
                 if (result != SendResult.FULL)
                 {
                     waiter.unregister();

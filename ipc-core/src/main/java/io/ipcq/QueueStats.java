@@ -4,6 +4,7 @@ import io.ipcq.internal.ProcessInfo;
 import io.ipcq.layout.CounterIndex;
 import io.ipcq.layout.LeaseState;
 import io.ipcq.layout.ParticipantDescriptor;
+import io.ipcq.layout.SlotDescriptor;
 import io.ipcq.read.DecodedSlot;
 import io.ipcq.read.LaneFlyweight;
 import io.ipcq.read.ParticipantFlyweight;
@@ -31,10 +32,17 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
     /**
      * Slots of one ring by state; a slot whose words are impossible (see {@link io.ipcq.read.ImpossibleWord}) is
      * counted {@code invalid}, not under its state.
+     *
+     * @param oldestReadyEnqueuedEpochMs when the oldest message ready for a delivery (READY, or REQUEUED for a
+     *                                   redelivery) was committed, among those whose enqueue time is known;
+     *                                   {@link io.ipcq.layout.SlotDescriptor#UNKNOWN_ENQUEUE_TIME} (0) if none is (no
+     *                                   message waits, only writers older than the word sent them, or the
+     *                                   dead-letter ring, which keeps no enqueue time).
+     * @param oldestReadyAgeMs           how long ago, at the read's {@code now} (never below 0); -1 if none is known.
      */
     public record LaneStats(int lane, int capacity, long tail, long leaseCursor, long headHint, long fullEpoch,
         int free, int claimed, int ready, int leased, int requeued, int deadLettering, int parked, int redriving,
-        int invalid)
+        int invalid, long oldestReadyEnqueuedEpochMs, long oldestReadyAgeMs)
     {
         /** @return slots holding a message not yet acked: ready + leased + waiting for redelivery (+ in transit). */
         public int occupied()
@@ -84,6 +92,15 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
         return lanes.stream().mapToInt(LaneStats::requeued).sum();
     }
 
+    /**
+     * @return the age of the oldest message ready for a delivery in any lane (see
+     * {@link LaneStats#oldestReadyAgeMs()}), -1 if no lane knows one.
+     */
+    public long oldestReadyAgeMs()
+    {
+        return lanes.stream().mapToLong(LaneStats::oldestReadyAgeMs).max().orElse(-1);
+    }
+
     /** @return FREE slots over all lanes. */
     public int free()
     {
@@ -115,7 +132,7 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
      * Reads the counts of a queue through its read-only view.
      *
      * @param view       the queue.
-     * @param nowEpochMs now, to age heartbeats.
+     * @param nowEpochMs now, to age heartbeats and the oldest ready messages.
      * @return the counts.
      */
     public static QueueStats read(final QueueView view, final long nowEpochMs)
@@ -124,9 +141,9 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
         final List<LaneStats> lanes = new ArrayList<>();
         for (int lane = 0; lane < layout.deadLetterRing(); lane++)
         {
-            lanes.add(readRing(view, lane));
+            lanes.add(readRing(view, lane, nowEpochMs));
         }
-        final LaneStats deadLetters = readRing(view, layout.deadLetterRing());
+        final LaneStats deadLetters = readRing(view, layout.deadLetterRing(), nowEpochMs);
 
         final long[] counters = new long[CounterIndex.COUNTER_COUNT];
         for (int i = 0; i < counters.length; i++)
@@ -158,7 +175,7 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
             reaper, view.header().reaperHeartbeatEpochMs());
     }
 
-    private static LaneStats readRing(final QueueView view, final int ring)
+    private static LaneStats readRing(final QueueView view, final int ring, final long nowEpochMs)
     {
         final LaneFlyweight lane = view.lane(ring);
         final long tail = lane.tail();
@@ -168,21 +185,28 @@ public record QueueStats(List<LaneStats> lanes, LaneStats deadLetters, long[] co
         final int capacity = view.layout().capacity(ring);
         final int[] byState = new int[LeaseState.REDRIVING + 1];
         int invalid = 0;
+        DecodedSlot oldest = null;
         for (int i = 0; i < capacity; i++)
         {
             final DecodedSlot slot = view.decode(ring, i, tail);
             if (slot.invalid())
             {
                 invalid++;
+                continue;
             }
-            else
+            final int state = slot.state();
+            byState[state]++;
+            if ((state == LeaseState.READY || state == LeaseState.REQUEUED) && slot.enqueueTimeKnown() &&
+                (oldest == null || slot.enqueuedEpochMs() < oldest.enqueuedEpochMs()))
             {
-                byState[slot.state()]++;
+                oldest = slot;
             }
         }
         return new LaneStats(ring, capacity, tail, leaseCursor, headHint, fullEpoch,
             byState[LeaseState.FREE], byState[LeaseState.CLAIMED], byState[LeaseState.READY],
             byState[LeaseState.LEASED], byState[LeaseState.REQUEUED], byState[LeaseState.DEAD_LETTERING],
-            byState[LeaseState.PARKED], byState[LeaseState.REDRIVING], invalid);
+            byState[LeaseState.PARKED], byState[LeaseState.REDRIVING], invalid,
+            oldest == null ? SlotDescriptor.UNKNOWN_ENQUEUE_TIME : oldest.enqueuedEpochMs(),
+            oldest == null ? -1 : oldest.ageMs(nowEpochMs));
     }
 }

@@ -388,11 +388,13 @@ public final class BridgeIn implements AutoCloseable
         }
         final long originId = headers == null ? SlotDescriptor.NO_ORIGIN :
             MessageIdentity.parseOriginId(headers.getFirst(MessageIdentity.ORIGIN_ID));
+        final long enqueuedEpochMs = headers == null ? SlotDescriptor.UNKNOWN_ENQUEUE_TIME :
+            MessageIdentity.parseEnqueuedMs(headers.getFirst(MessageIdentity.ENQUEUED_MS));
         if (length > 0)
         {
             payload.wrap(data);
         }
-        final SendResult result = producer.trySend(lane, payload, 0, length, originId);
+        final SendResult result = producer.trySend(lane, payload, 0, length, originId, enqueuedEpochMs);
         if (result == SendResult.SEALED)
         {
             throw new BridgeException(queue.path() + " is sealed: it takes no more messages (" + heldCount +

@@ -4,6 +4,7 @@ import io.ipcq.BridgeCounters;
 import io.ipcq.Consumer;
 import io.ipcq.IpcQueue;
 import io.ipcq.Lease;
+import io.ipcq.layout.SlotDescriptor;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.PublishOptions;
@@ -324,6 +325,12 @@ public final class BridgeOut implements AutoCloseable
                 .put(MessageIdentity.ORIGIN_ID, Long.toUnsignedString(messageId))
                 .put(MessageIdentity.DELIVERY_COUNT, Integer.toString(lease.deliveryCount()))
                 .put(MessageIdentity.ORIGIN_QUEUE, queueIdentity);
+            final long enqueued = lease.enqueuedAtEpochMs();
+            if (enqueued != SlotDescriptor.UNKNOWN_ENQUEUE_TIME)
+            {
+                // So the message's age survives the hop (bridge in keeps it; docs/bridge.md, Headers).
+                headers.put(MessageIdentity.ENQUEUED_MS, Long.toString(enqueued));
+            }
             this.options = PublishOptions.builder()
                 .messageId(MessageIdentity.msgId(queueIdentity, messageId))
                 .expectedStream(stream)

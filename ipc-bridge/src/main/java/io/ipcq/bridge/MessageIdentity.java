@@ -21,6 +21,8 @@ public final class MessageIdentity
     public static final String DELIVERY_COUNT = "Ipcq-Delivery-Count";
     /** The queue it came from: host, path and creation time. */
     public static final String ORIGIN_QUEUE = "Ipcq-Origin-Queue";
+    /** When it was enqueued in the queue it came from, epoch ms (decimal); absent if that queue did not know. */
+    public static final String ENQUEUED_MS = "Ipcq-Enqueued-Ms";
 
     private static final String HOST = hostName();
 
@@ -64,6 +66,28 @@ public final class MessageIdentity
         catch (final NumberFormatException ex)
         {
             return SlotDescriptor.NO_ORIGIN;
+        }
+    }
+
+    /**
+     * @param header the {@link #ENQUEUED_MS} header's value, or null.
+     * @return the epoch ms, {@link SlotDescriptor#UNKNOWN_ENQUEUE_TIME} if absent, not a number or not positive
+     * (published by another client): bridge in then stamps the time of its own send.
+     */
+    public static long parseEnqueuedMs(final String header)
+    {
+        if (header == null)
+        {
+            return SlotDescriptor.UNKNOWN_ENQUEUE_TIME;
+        }
+        try
+        {
+            final long epochMs = Long.parseLong(header.strip());
+            return epochMs > 0 ? epochMs : SlotDescriptor.UNKNOWN_ENQUEUE_TIME;
+        }
+        catch (final NumberFormatException ex)
+        {
+            return SlotDescriptor.UNKNOWN_ENQUEUE_TIME;
         }
     }
 

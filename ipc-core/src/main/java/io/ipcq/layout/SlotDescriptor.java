@@ -27,7 +27,8 @@ package io.ipcq.layout;
  *  |   Position (of the message this slot holds, set at claim)     |  40
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |   Lane slot: reserved for the enqueue time (0).               |  48
+ *  |   Lane slot: Enqueued Epoch ms (commit time; 0 = unknown;     |  48
+ *  |   layout version 2, additive).                                |
  *  |   Dead-letter slot: Redrive Target (lane, position + 1)       |
  *  +---------------------------------------------------------------+
  *  |   Origin Word (1 + id of this message in the queue it was     |  56
@@ -58,8 +59,19 @@ public final class SlotDescriptor
     public static final int DELIVERY_COUNT_OFFSET = 32;
     public static final int PAYLOAD_LENGTH_OFFSET = 36;
     public static final int POSITION_OFFSET = 40;
-    /** Kept 0 in a lane's slots: the enqueue time will go here. */
-    public static final int RESERVED_ENQUEUE_TIME_OFFSET = 48;
+    /**
+     * In a lane slot only: epoch ms at which the message was committed, read from the producer's queue clock (the
+     * process's ticking clock, at most about a millisecond old). Written by the producer with a plain store before
+     * the commit, published by the commit like the payload (docs/protocol.md #3, #19 R4). 0 = unknown: writers older
+     * than this field leave 0 (an additive field of layout version 2).
+     * <p>
+     * A dead-letter slot has no such word (offset 48 is its {@link #REDRIVE_TARGET_OFFSET}, and every other word is
+     * used there too): a dead letter's enqueue time is unknown, and a redrive stamps its copy with the time of the
+     * redrive, as a new enqueue in that lane (docs/layout.md; layout version 3 keeps it in every slot).
+     */
+    public static final int ENQUEUED_EPOCH_MS_OFFSET = 48;
+    /** Enqueued Epoch ms: not known (a writer older than the word, or a dead letter). */
+    public static final long UNKNOWN_ENQUEUE_TIME = 0;
     /**
      * In a dead-letter slot only: where the REDRIVING dead letter's copy is claimed, {@code lane << 56 | position + 1}
      * ({@link #redriveTarget}), 0 = none yet (docs/protocol.md #19). 0 whenever the dead letter is not REDRIVING: the

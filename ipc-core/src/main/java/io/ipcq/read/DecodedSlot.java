@@ -14,10 +14,13 @@ import io.ipcq.layout.LeaseState;
  * @param holder         the holder of the lease-state word: participant row + 1, 0 for none.
  * @param generation     the generation of the lease-state word, unsigned.
  * @param impossible     why the words cannot be, for INVALID; null otherwise.
+ * @param enqueuedEpochMs MESSAGE and FREEING in a lane: when the message was committed (the Enqueued Epoch ms word);
+ *                       {@link io.ipcq.layout.SlotDescriptor#UNKNOWN_ENQUEUE_TIME} (0) if a writer older than the
+ *                       word sent it, for every other content, and in the dead-letter ring (which keeps none).
  */
 public record DecodedSlot(
     long sequence, Content content, long position, long skippedThrough, int state, int holder, long generation,
-    ImpossibleWord impossible)
+    ImpossibleWord impossible, long enqueuedEpochMs)
 {
     /** What a slot holds. */
     public enum Content
@@ -42,6 +45,22 @@ public record DecodedSlot(
     public boolean skipped()
     {
         return skippedThrough >= 0;
+    }
+
+    /** @return true if the slot holds a message whose enqueue time is known. */
+    public boolean enqueueTimeKnown()
+    {
+        return enqueuedEpochMs != io.ipcq.layout.SlotDescriptor.UNKNOWN_ENQUEUE_TIME;
+    }
+
+    /**
+     * @param nowEpochMs now.
+     * @return how long ago the message was committed, never below 0 (clocks of two hosts, through a bridge, may
+     * disagree); -1 if its enqueue time is not known.
+     */
+    public long ageMs(final long nowEpochMs)
+    {
+        return enqueueTimeKnown() ? Math.max(0, nowEpochMs - enqueuedEpochMs) : -1;
     }
 
     /** @return true if the words are impossible (content INVALID). */

@@ -5,6 +5,7 @@ import io.ipcq.QueueException;
 import io.ipcq.layout.CounterIndex;
 import io.ipcq.layout.ParticipantDescriptor;
 import io.ipcq.layout.QueueDescriptor;
+import io.ipcq.layout.SlotDescriptor;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -151,16 +152,20 @@ public final class QueueView implements AutoCloseable
     public DecodedSlot decode(final int ring, final int index, final long tail)
     {
         final SlotFlyweight slot = slot(ring, index);
+        // Word 48 is the enqueue time only in a lane; in a dead-letter slot it is the Redrive Target.
+        final boolean enqueueTime = !layout.isDeadLetterRing(ring);
         long sequence = slot.sequence();
         long word;
         long position;
         int length;
+        long enqueued;
         int attempt = 0;
         while (true)
         {
             word = slot.leaseStateWord();
             position = slot.position();
             length = slot.payloadLength();
+            enqueued = enqueueTime ? slot.enqueuedEpochMs() : SlotDescriptor.UNKNOWN_ENQUEUE_TIME;
             final long again = slot.sequence();
             if (again == sequence || ++attempt == STABLE_READ_ATTEMPTS)
             {
@@ -168,7 +173,7 @@ public final class QueueView implements AutoCloseable
             }
             sequence = again;
         }
-        return decoder(ring).decode(index, tail, sequence, word, position, length);
+        return decoder(ring).decode(index, tail, sequence, word, position, length, enqueued);
     }
 
     /**

@@ -49,11 +49,30 @@ public final class SlotDecoder
      * @param leaseStateWord the lease-state word.
      * @param positionWord   the Position word.
      * @param payloadLength  the payload length word.
-     * @return what the slot holds.
+     * @return what the slot holds (enqueue time unknown: see the overload that takes it).
      */
     public DecodedSlot decode(
         final int index, final long tail, final long sequence, final long leaseStateWord, final long positionWord,
         final int payloadLength)
+    {
+        return decode(index, tail, sequence, leaseStateWord, positionWord, payloadLength,
+            SlotDescriptor.UNKNOWN_ENQUEUE_TIME);
+    }
+
+    /**
+     * @param index           the slot's index in its ring.
+     * @param tail            the ring's tail (without the sealed bit), read before the slot.
+     * @param sequence        the Sequence word.
+     * @param leaseStateWord  the lease-state word.
+     * @param positionWord    the Position word.
+     * @param payloadLength   the payload length word.
+     * @param enqueuedEpochMs the Enqueued Epoch ms word of a lane slot; {@link SlotDescriptor#UNKNOWN_ENQUEUE_TIME}
+     *                        for a dead-letter slot (whose word 48 is the Redrive Target).
+     * @return what the slot holds; the enqueue time only where it belongs to the message held (MESSAGE, FREEING).
+     */
+    public DecodedSlot decode(
+        final int index, final long tail, final long sequence, final long leaseStateWord, final long positionWord,
+        final int payloadLength, final long enqueuedEpochMs)
     {
         final int state = LeaseState.state(leaseStateWord);
         final int holder = LeaseState.holder(leaseStateWord);
@@ -65,7 +84,7 @@ public final class SlotDecoder
         if (impossible != null)
         {
             return new DecodedSlot(sequence, DecodedSlot.Content.INVALID, positionWord, skippedThrough, state, holder,
-                generation, impossible);
+                generation, impossible, SlotDescriptor.UNKNOWN_ENQUEUE_TIME);
         }
         final DecodedSlot.Content content;
         final long position;
@@ -85,7 +104,10 @@ public final class SlotDecoder
             position = sequence - 1;
             content = state == FREE ? DecodedSlot.Content.FREEING : DecodedSlot.Content.MESSAGE;
         }
-        return new DecodedSlot(sequence, content, position, skippedThrough, state, holder, generation, null);
+        // A free slot or a claim keeps the word of the message it held before: not this slot's time.
+        final boolean holdsMessage = content == DecodedSlot.Content.MESSAGE || content == DecodedSlot.Content.FREEING;
+        return new DecodedSlot(sequence, content, position, skippedThrough, state, holder, generation, null,
+            holdsMessage ? enqueuedEpochMs : SlotDescriptor.UNKNOWN_ENQUEUE_TIME);
     }
 
     /**

@@ -78,6 +78,16 @@ public final class SlotFlyweight
     }
 
     /**
+     * @return the Enqueued Epoch ms word of a lane slot: when its message was committed, 0 = unknown. Only for lane
+     * slots: in a dead-letter slot the same offset holds the Redrive Target ({@link QueueView#decode} reads it only
+     * where it means the enqueue time).
+     */
+    public long enqueuedEpochMs()
+    {
+        return buffer.getLongVolatile(offset + ENQUEUED_EPOCH_MS_OFFSET);
+    }
+
+    /**
      * Copies the first bytes of the payload.
      *
      * @param destination filled from the payload's start; its length must not exceed the max payload.

@@ -30,7 +30,8 @@ public final class LaneRing
      * @param slotLength       bytes per slot.
      * @param maxPayloadLength largest payload.
      * @param clock            the clock lease deadlines are read from.
-     * @param deadLetters      the dead-letter ring's producer path; null when this is the dead-letter ring.
+     * @param deadLetters      the dead-letter ring's producer path; null when this is the dead-letter ring (its
+     *                         slots keep no enqueue time, and nothing in it is dead-lettered again).
      * @param maxDeliveries    deliveries before dead-lettering (ignored for the dead-letter ring).
      */
     public LaneRing(
@@ -45,8 +46,9 @@ public final class LaneRing
         final RingProducer deadLetters,
         final int maxDeliveries)
     {
-        this.slots = new RingSlots(lane, name, laneEntry, slotsBuffer, capacity, slotLength, maxPayloadLength);
-        this.producer = new RingProducer(slots);
+        this.slots = new RingSlots(lane, name, laneEntry, slotsBuffer, capacity, slotLength, maxPayloadLength,
+            deadLetters == null);
+        this.producer = new RingProducer(slots, clock);
         this.consumer = new RingConsumer(slots, clock);
         this.repair = deadLetters == null ?
             new RingRepair(consumer, producer, 0) :

@@ -31,13 +31,20 @@ public final class RingProducer
     private final AtomicBuffer slots;
     private final AtomicBuffer laneEntry;
     private final int capacity;
+    /** Stamps the Enqueued Epoch ms of a commit; null for the dead-letter ring, whose slots keep none. */
+    private final QueueClock enqueueClock;
 
-    public RingProducer(final RingSlots ring)
+    /**
+     * @param ring  the ring.
+     * @param clock the clock commits read their enqueue time from (the process's ticking clock: a plain load).
+     */
+    public RingProducer(final RingSlots ring, final QueueClock clock)
     {
         this.ring = ring;
         this.slots = ring.buffer();
         this.laneEntry = ring.laneEntry();
         this.capacity = ring.capacity();
+        this.enqueueClock = ring.keepsEnqueueTime() ? clock : null;
     }
 
     public RingSlots ring()
@@ -237,16 +244,31 @@ public final class RingProducer
     }
 
     /**
-     * #3: publishes a claimed message: state READY, then the sequence that tells consumers it is there.
+     * #3: publishes a claimed message: its enqueue time (lane rings), state READY, then the sequence that tells
+     * consumers it is there.
      *
      * @param position      the claimed position.
      * @param payloadLength bytes written at the payload offset.
      */
     public void commit(final long position, final int payloadLength)
     {
+        commit(position, payloadLength, UNKNOWN_ENQUEUE_TIME);
+    }
+
+    /**
+     * #3, with the time the message was enqueued in the queue it came from (a bridge's copy).
+     *
+     * @param position        the claimed position.
+     * @param payloadLength   bytes written at the payload offset.
+     * @param enqueuedEpochMs epoch ms to keep as its enqueue time; {@link
+     *                        io.ipcq.layout.SlotDescriptor#UNKNOWN_ENQUEUE_TIME} for now (the queue clock's).
+     */
+    public void commit(final long position, final int payloadLength, final long enqueuedEpochMs)
+    {
         final AtomicBuffer slots = this.slots;
         final int slot = ring.slotOffset(position);
         slots.putInt(slot + PAYLOAD_LENGTH_OFFSET, payloadLength);
+        stampEnqueueTime(slot, enqueuedEpochMs);
         final long claimed = slots.getLong(slot + LEASE_STATE_OFFSET);
         slots.putLongRelease(slot + LEASE_STATE_OFFSET, next(claimed, READY, NO_HOLDER));
         if (CrashPoint.ENABLED)
@@ -281,6 +303,8 @@ public final class RingProducer
         final AtomicBuffer slots = this.slots;
         final int slot = ring.slotOffset(position);
         slots.putInt(slot + PAYLOAD_LENGTH_OFFSET, payloadLength);
+        // The dead letter kept no enqueue time (no word for it there): the copy is stamped as a new enqueue.
+        stampEnqueueTime(slot, UNKNOWN_ENQUEUE_TIME);
         if (!slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, claimed, next(claimed, READY, NO_HOLDER)))
         {
             return false;
@@ -293,6 +317,21 @@ public final class RingProducer
         // As a commit's: after the sequence CAS, wake the lane's sleeping consumers (protocol #W3).
         ring.wakeups().messageAvailable();
         return true;
+    }
+
+    /**
+     * Part of #3 and #19 R4: a plain store of the Enqueued Epoch ms (the time given, else the queue clock's now),
+     * before the store or CAS that publishes the message (which orders it for every reader that sees the message
+     * committed). Every commit of a lane writes it, so a reused slot never shows an earlier message's time.
+     */
+    private void stampEnqueueTime(final int slot, final long enqueuedEpochMs)
+    {
+        final QueueClock clock = enqueueClock;
+        if (clock != null)
+        {
+            slots.putLong(slot + ENQUEUED_EPOCH_MS_OFFSET,
+                enqueuedEpochMs != UNKNOWN_ENQUEUE_TIME ? enqueuedEpochMs : clock.nowEpochMs());
+        }
     }
 
     /**

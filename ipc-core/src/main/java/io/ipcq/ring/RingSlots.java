@@ -35,6 +35,8 @@ public final class RingSlots
     private final int mask;
     private final int slotLength;
     private final int maxPayloadLength;
+    /** False for the dead-letter ring: there word 48 of a slot is the Redrive Target, not the enqueue time. */
+    private final boolean keepsEnqueueTime;
     /** Who to wake after a commit, a requeue or a free (protocol #W3); by default nobody can sleep. */
     private LaneWakeups wakeups;
 
@@ -46,6 +48,7 @@ public final class RingSlots
      * @param capacity         slots, a power of two.
      * @param slotLength       bytes per slot.
      * @param maxPayloadLength largest payload.
+     * @param deadLetterRing   true for the dead-letter ring, whose slots keep no enqueue time.
      */
     public RingSlots(
         final int lane,
@@ -54,7 +57,8 @@ public final class RingSlots
         final AtomicBuffer slots,
         final int capacity,
         final int slotLength,
-        final int maxPayloadLength)
+        final int maxPayloadLength,
+        final boolean deadLetterRing)
     {
         if (Integer.bitCount(capacity) != 1)
         {
@@ -78,6 +82,7 @@ public final class RingSlots
         this.mask = capacity - 1;
         this.slotLength = slotLength;
         this.maxPayloadLength = maxPayloadLength;
+        this.keepsEnqueueTime = !deadLetterRing;
         this.wakeups = new LaneWakeups(laneEntry, lane, null);
     }
 
@@ -99,6 +104,24 @@ public final class RingSlots
     public int maxPayloadLength()
     {
         return maxPayloadLength;
+    }
+
+    /**
+     * @return true if this ring's slots keep the Enqueued Epoch ms word (a lane), false for the dead-letter ring.
+     */
+    public boolean keepsEnqueueTime()
+    {
+        return keepsEnqueueTime;
+    }
+
+    /**
+     * @param slot the offset of a slot holding a message, read by a holder of it (its lease or claim orders the load).
+     * @return when that message was committed, epoch ms; {@link io.ipcq.layout.SlotDescriptor#UNKNOWN_ENQUEUE_TIME}
+     * if a writer older than the word sent it, or in the dead-letter ring.
+     */
+    public long enqueuedEpochMs(final int slot)
+    {
+        return keepsEnqueueTime ? slots.getLong(slot + ENQUEUED_EPOCH_MS_OFFSET) : UNKNOWN_ENQUEUE_TIME;
     }
 
     /**

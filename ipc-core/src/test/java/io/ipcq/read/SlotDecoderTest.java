@@ -110,6 +110,29 @@ class SlotDecoderTest
     }
 
     @Test
+    void theEnqueueTimeBelongsOnlyToAMessageHeld()
+    {
+        final long enqueued = 1_780_000_000_000L;
+        final DecodedSlot message = decoder.decode(3, 12, 12, pack(READY, NO_HOLDER, 8), 11, 5, enqueued);
+        assertEquals(Content.MESSAGE, message.content());
+        assertEquals(enqueued, message.enqueuedEpochMs());
+        assertEquals(250, message.ageMs(enqueued + 250));
+        assertEquals(0, message.ageMs(enqueued - 1), "a clock behind the writer's: never a negative age");
+        assertEquals(enqueued, decoder.decode(3, 12, 12, pack(FREE, NO_HOLDER, 9), 11, 5, enqueued)
+            .enqueuedEpochMs(), "freeing: still the message's");
+        for (final DecodedSlot stale : new DecodedSlot[]{
+            decoder.decode(3, 0, 11, pack(FREE, NO_HOLDER, 6), 3, 5, enqueued),
+            decoder.decode(3, 12, 11, pack(CLAIMED, 2, 7), 11, 5, enqueued),
+            decoder.decode(3, 100, 12, pack(9, 0, 1), 11, 5, enqueued) })
+        {
+            assertFalse(stale.enqueueTimeKnown(), () -> "left over from an earlier message: " + stale);
+            assertEquals(-1, stale.ageMs(enqueued));
+        }
+        assertFalse(decoder.decode(3, 12, 12, pack(READY, NO_HOLDER, 8), 11, 5).enqueueTimeKnown(),
+            "0 = unknown (a writer older than the word)");
+    }
+
+    @Test
     void everyImpossibleWordIsNamed()
     {
         final long committed = 12;                               // position 11, slot 3

@@ -134,15 +134,16 @@ final class QueueInspector implements AutoCloseable
         out.println("reaper     " + reaperText(stats, snapshot.nowEpochMs()));
         out.println();
 
-        final String laneFormat = "%-6s %8s %8s %10s %8s %8s %8s %8s %8s %12s %12s %12s %12s%n";
-        out.printf(Locale.ROOT, laneFormat, "lane", "ready", "leased", "redelivery", "claimed", "moving", "free",
-            "invalid", "capacity", "tail", "cursor", "head", "full epoch");
+        final String laneFormat = "%-6s %8s %8s %10s %8s %8s %8s %8s %8s %8s %12s %12s %12s %12s%n";
+        out.printf(Locale.ROOT, laneFormat, "lane", "ready", "leased", "redelivery", "oldest", "claimed", "moving",
+            "free", "invalid", "capacity", "tail", "cursor", "head", "full epoch");
         for (int i = stats.lanes().size() - 1; i >= 0; i--)
         {
             final QueueStats.LaneStats lane = stats.lanes().get(i);
             printLane(out, laneFormat, Integer.toString(lane.lane()), lane);
         }
         out.printf(Locale.ROOT, laneFormat, "all", stats.ready(), stats.leased(), stats.redelivery(),
+            ageText(stats.oldestReadyAgeMs()),
             stats.lanes().stream().mapToInt(QueueStats.LaneStats::claimed).sum(),
             stats.lanes().stream().mapToInt(l -> l.deadLettering() + l.parked()).sum(),
             stats.free(), stats.lanes().stream().mapToInt(QueueStats.LaneStats::invalid).sum(), stats.capacity(),
@@ -151,6 +152,11 @@ final class QueueInspector implements AutoCloseable
         printLane(out, laneFormat, DEAD_LETTER_RING, dead);
         out.println("dead letters: " + stats.deadLettered() + " of " + dead.capacity() + " slots in use" +
             (dead.leased() > 0 ? " (" + dead.leased() + " being read)" : ""));
+        if (stats.ready() + stats.redelivery() > 0)
+        {
+            out.println("oldest: age of the lane's oldest ready or redelivery message (-: none whose enqueue time " +
+                "is known)");
+        }
         final int invalid = invalidTotal(stats);
         if (invalid > 0)
         {
@@ -246,11 +252,21 @@ final class QueueInspector implements AutoCloseable
     private static void printLane(
         final PrintWriter out, final String format, final String name, final QueueStats.LaneStats lane)
     {
-        out.printf(Locale.ROOT, format, name, lane.ready(), lane.leased(), lane.requeued(), lane.claimed(),
+        out.printf(Locale.ROOT, format, name, lane.ready(), lane.leased(), lane.requeued(),
+            ageText(lane.oldestReadyAgeMs()), lane.claimed(),
             lane.deadLettering() + lane.parked() + lane.redriving(), lane.free(), lane.invalid(), lane.capacity(),
             lane.tail(),
             lane.leaseCursor(), lane.headHint(),
             lane.fullEpoch() + (LaneFlyweight.isFullEpochOdd(lane.fullEpoch()) ? " " + FULL_EPOCH_ODD_MARK : ""));
+    }
+
+    /**
+     * @param ageMs an age from the read model, -1 for none known.
+     * @return the age as text, "-" for none.
+     */
+    private static String ageText(final long ageMs)
+    {
+        return ageMs < 0 ? "-" : Text.age(ageMs);
     }
 
     private static boolean anyFullEpochOdd(final QueueStats stats)
@@ -419,7 +435,16 @@ final class QueueInspector implements AutoCloseable
             .put("redriving", lane.redriving())
             .put("invalid", lane.invalid())
             .put("fullEpoch", lane.fullEpoch())
-            .put("fullEpochOdd", LaneFlyweight.isFullEpochOdd(lane.fullEpoch()));
+            .put("fullEpochOdd", LaneFlyweight.isFullEpochOdd(lane.fullEpoch()))
+            .put("oldestReadyEnqueuedEpochMs", lane.oldestReadyEnqueuedEpochMs());
+        if (lane.oldestReadyAgeMs() < 0)
+        {
+            json.putNull("oldestReadyAgeMs");
+        }
+        else
+        {
+            json.put("oldestReadyAgeMs", lane.oldestReadyAgeMs());
+        }
     }
 
     private void slotJson(final ObjectNode json, final Slot slot, final long nowEpochMs)
@@ -451,6 +476,11 @@ final class QueueInspector implements AutoCloseable
             .put("deliveries", slot.deliveries())
             .put("id", slot.messageId())
             .put("length", slot.length());
+        if (decoded.enqueueTimeKnown())
+        {
+            json.put("enqueuedEpochMs", decoded.enqueuedEpochMs())
+                .put("ageMs", decoded.ageMs(nowEpochMs));
+        }
         final Long left = deadlineLeftMs(slot, nowEpochMs);
         if (left != null)
         {
@@ -515,7 +545,7 @@ final class QueueInspector implements AutoCloseable
      * @param out        where.
      * @param slots      from {@link #readSlots(int)}.
      * @param limit      how many to print at most.
-     * @param nowEpochMs to show lease deadlines as time left.
+     * @param nowEpochMs to show lease deadlines as time left, and messages' ages.
      */
     void printSlots(final PrintWriter out, final List<Slot> slots, final int limit, final long nowEpochMs)
     {
@@ -524,9 +554,9 @@ final class QueueInspector implements AutoCloseable
             out.println("slots: every slot is FREE");
             return;
         }
-        final String format = "%-4s %8s %-24s %-14s %6s %10s %10s %20s %8s %-14s %s%n";
+        final String format = "%-4s %8s %-24s %-14s %6s %10s %10s %20s %8s %8s %-14s %s%n";
         out.printf(Locale.ROOT, format, "ring", "slot", "position", "state", "holder", "generation", "deliveries",
-            "id", "length", "deadline", "preview (hex, ascii)");
+            "id", "length", "age", "deadline", "preview (hex, ascii)");
         for (int i = 0; i < Math.min(slots.size(), limit); i++)
         {
             final Slot slot = slots.get(i);
@@ -537,6 +567,7 @@ final class QueueInspector implements AutoCloseable
             out.printf(Locale.ROOT, format, ringName(slot.ring()), slot.index(), positionText(decoded),
                 stateText(decoded), decoded.holder() == LeaseState.NO_HOLDER ? "-" : "p" + (decoded.holder() - 1),
                 decoded.generation(), slot.deliveries(), MessageIds.text(slot.messageId()), slot.length(),
+                ageText(decoded.ageMs(nowEpochMs)),
                 left == null ? "-" : left >= 0 ? "in " + Text.age(left) : "overdue " + Text.age(-left),
                 decoded.invalid() ? "INVALID: " + decoded.impossible().description() + "; " + preview : preview);
         }

@@ -160,6 +160,16 @@ final class QueueMetrics implements MultiCollector
             QueueStats.LaneStats::invalid);
         laneGauge(families, queue, stats, "ipcq_slots", "slots of the lane (its capacity)",
             QueueStats.LaneStats::capacity);
+        // 0 when nothing waits, as queue-latency gauges do: an empty lane has no lag. Messages sent by an ipcq older
+        // than the enqueue-time word are not counted.
+        final Family oldest = families.gauge("ipcq_oldest_message_age_seconds",
+            "time since the oldest message waiting for a delivery (READY or REQUEUED) was enqueued; 0 if none waits",
+            Unit.SECONDS);
+        for (final QueueStats.LaneStats lane : stats.lanes())
+        {
+            oldest.put(Labels.of(LANE, Integer.toString(lane.lane()), QUEUE, queue),
+                Math.max(0, lane.oldestReadyAgeMs()) / 1000.0);
+        }
         final QueueStats.LaneStats dead = stats.deadLetters();
         families.gauge("ipcq_messages_dead_lettered", "messages in the dead-letter ring now", null)
             .put(Labels.of(QUEUE, queue), dead.occupied());

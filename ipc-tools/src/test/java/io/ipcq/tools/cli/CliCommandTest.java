@@ -19,6 +19,7 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.SystemEpochClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -268,6 +269,72 @@ class CliCommandTest
 
         assertArrayEquals(before, Files.readAllBytes(queue), "inspect changed the file");
         assertTrue(lease.ack(), "the lease is untouched: it still acks");
+    }
+
+    /**
+     * The Enqueued Epoch ms word, through the three views: the summary's oldest ready message per lane, each message's
+     * age in --slots, and the raw epoch ms with the age in --json. The producer's clock is set hours back, so the ages
+     * are read far above the time the child JVM takes to start.
+     */
+    @Test
+    void inspectShowsTheAgeOfTheOldestReadyMessageOfEachLaneAndOfEveryMessage() throws IOException
+    {
+        final Path queue = queues.newPath();
+        final CachedEpochClock clock = new CachedEpochClock();
+        final long first = System.currentTimeMillis() - Duration.ofHours(2).toMillis();
+        clock.update(first);
+        final IpcQueue ipc = queues.closeLater(IpcQueue.create(queue,
+            QueueConfig.builder().lanes(2).capacity(8).maxPayloadLength(64).leaseTimeout(Duration.ofHours(1)).build(),
+            clock));
+        final Producer producer = ipc.producer();
+        assertEquals(SendResult.OK, producer.trySend(0, "oldest".getBytes(StandardCharsets.US_ASCII)));
+        final long second = first + Duration.ofMinutes(90).toMillis();
+        clock.update(second);
+        assertEquals(SendResult.OK, producer.trySend(0, "newer".getBytes(StandardCharsets.US_ASCII)));
+        clock.update(first + Duration.ofMinutes(115).toMillis());
+        assertEquals(SendResult.OK, producer.trySend(1, "leased".getBytes(StandardCharsets.US_ASCII)));
+        final Lease lease = ipc.consumer().tryLease();
+        assertEquals(1, lease.lane(), "lane 1's only message is leased: no ready message there");
+        final String q = queue.toString();
+
+        final Result summary = run("inspect", q).ok();
+        // lane, ready, leased, redelivery, oldest (2 hours; 2h01m if the minute turns meanwhile), ...
+        assertTrue(summary.stdout().lines().anyMatch(l -> l.matches("0\\s+2\\s+0\\s+0\\s+2h0[01]m\\s.*")),
+            summary::toString);
+        assertTrue(summary.stdout().lines().anyMatch(l -> l.matches("1\\s+0\\s+1\\s+0\\s+-\\s.*")),
+            summary::toString);
+        assertTrue(summary.stdout().lines().anyMatch(l -> l.matches("all\\s+2\\s+1\\s+0\\s+2h0[01]m\\s.*")),
+            summary::toString);
+        assertTrue(summary.stdout().lines().anyMatch(l -> l.matches("DL\\s+0\\s+0\\s+0\\s+-\\s.*")),
+            summary::toString);
+        assertTrue(summary.stdout().contains("oldest: age of the lane's oldest ready"), summary::toString);
+
+        final Result slots = run("inspect", q, "--slots").ok();
+        // ring, slot, position, state, ..., length, age, deadline, preview.
+        assertTrue(slots.stdout().lines().anyMatch(l ->
+            l.matches("0\\s+0\\s+0\\s+READY\\s.*\\s2h0[01]m\\s+-\\s.*")), "2 hours, no deadline: " + slots);
+        assertTrue(slots.stdout().lines().anyMatch(l ->
+            l.matches("0\\s+1\\s+1\\s+READY\\s.*\\s3[01]m\\d\\ds\\s+-\\s.*")), "30 minutes: " + slots);
+        assertTrue(slots.stdout().lines().anyMatch(l ->
+            l.matches("1\\s+0\\s+0\\s+LEASED\\s.*\\s[56]m\\d\\ds\\s+in .*")),
+            "5 minutes, and the lease's time left: " + slots);
+
+        final Map<String, Object> json = object(run("inspect", q, "--slots", "--json").ok().stdout());
+        final long read = number(json, "readEpochMs");
+        final List<Map<String, Object>> lanes = list(json, "perLane");
+        assertEquals(first, number(lanes.get(0), "oldestReadyEnqueuedEpochMs"));
+        assertEquals(read - first, number(lanes.get(0), "oldestReadyAgeMs"));
+        assertEquals(0L, number(lanes.get(1), "oldestReadyEnqueuedEpochMs"), "none ready in lane 1");
+        assertTrue(lanes.get(1).containsKey("oldestReadyAgeMs") && lanes.get(1).get("oldestReadyAgeMs") == null,
+            json::toString);
+        final List<Map<String, Object>> busy = list(json, "slots");
+        assertEquals(List.of(first, second, first + Duration.ofMinutes(115).toMillis()),
+            busy.stream().map(slot -> number(slot, "enqueuedEpochMs")).toList(), json::toString);
+        for (final Map<String, Object> slot : busy)
+        {
+            assertEquals(read - number(slot, "enqueuedEpochMs"), number(slot, "ageMs"), slot::toString);
+        }
+        assertTrue(lease.ack());
     }
 
     /**

@@ -6,6 +6,7 @@ import io.ipcq.Lease;
 import io.ipcq.Producer;
 import io.ipcq.QueueConfig;
 import io.ipcq.SendResult;
+import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.SystemEpochClock;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -117,6 +118,37 @@ class ExportCommandTest
             assertEquals(143, export.terminate(), "SIGTERM ends it (128 + 15)");
         }
         assertEquals(2, first.stats().participants().size(), "only this JVM's two rows: export attached nothing");
+    }
+
+    @Test
+    void theAgeOfEachLanesOldestWaitingMessageIsAGaugeInSeconds() throws Exception
+    {
+        // The producer's clock an hour back: the age read is an hour plus the few seconds this test takes.
+        final CachedEpochClock clock = new CachedEpochClock();
+        clock.update(System.currentTimeMillis() - Duration.ofHours(1).toMillis());
+        final IpcQueue queue = queues.closeLater(IpcQueue.create(queues.newPath(),
+            QueueConfig.builder().lanes(3).capacity(4).maxPayloadLength(64).build(), clock));
+        final Producer producer = queue.producer();
+        assertEquals(SendResult.OK, producer.trySend(0, "old".getBytes(StandardCharsets.US_ASCII)));
+        clock.advance(Duration.ofMinutes(50).toMillis());
+        assertEquals(SendResult.OK, producer.trySend(0, "newer".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(SendResult.OK, producer.trySend(1, "leased".getBytes(StandardCharsets.US_ASCII)));
+        final Lease lease = queue.consumer().tryLease();
+        assertEquals(1, lease.lane());
+
+        try (Running export = new Running("export", "--listen", "127.0.0.1:0", queue.path().toString()))
+        {
+            final Matcher serving = SERVING.matcher(export.awaitStdout(t -> SERVING.matcher(t).find(), "the address"));
+            assertTrue(serving.find());
+            final List<Sample> samples = scrape(Integer.parseInt(serving.group(1)));
+            final String q = queue.path().toString();
+            final double age = value(samples, "ipcq_oldest_message_age_seconds", q, "0");
+            assertTrue(age >= 3600 && age < 3600 + 300, "lane 0: the oldest of its two, an hour: " + age);
+            assertEquals(0.0, value(samples, "ipcq_oldest_message_age_seconds", q, "1"), "leased: none waits");
+            assertEquals(0.0, value(samples, "ipcq_oldest_message_age_seconds", q, "2"), "empty");
+            assertEquals(143, export.terminate());
+        }
+        assertTrue(lease.ack());
     }
 
     @Test

@@ -106,6 +106,39 @@ class InspectSchemaTest
         final ObjectNode missing = good.deepCopy();
         ((ObjectNode)missing.get("perLane").get(0)).remove("invalid");
         assertFalse(validate(missing).isEmpty(), "a lane without its invalid count");
+        final ObjectNode noAge = good.deepCopy();
+        ((ObjectNode)noAge.get("perLane").get(0)).remove("oldestReadyAgeMs");
+        assertFalse(validate(noAge).isEmpty(), "a lane without its oldest ready age");
+        final ObjectNode negativeAge = good.deepCopy();
+        ((ObjectNode)negativeAge.get("slots").get(0)).put("ageMs", -1);
+        assertFalse(validate(negativeAge).isEmpty(), "a negative age");
+    }
+
+    @Test
+    void agesOfTheOldestReadyMessagesAndOfEachMessageAreRawNumbers()
+    {
+        final IpcQueue ipc = manual(QueueConfig.builder().capacity(4).maxPayloadLength(64).maxDeliveries(1));
+        final Producer producer = ipc.producer();
+        final long before = System.currentTimeMillis();
+        assertEquals(SendResult.OK, producer.trySend(0, "dead".getBytes(StandardCharsets.US_ASCII)));
+        assertTrue(ipc.consumer().tryLease().release(), "dead-lettered");
+        assertEquals(SendResult.OK, producer.trySend(0, "ready".getBytes(StandardCharsets.US_ASCII)));
+
+        final JsonNode json = valid(ipc.path());
+        final long read = json.get("readEpochMs").asLong();
+        final JsonNode lane = json.at("/perLane/0");
+        final long enqueued = lane.get("oldestReadyEnqueuedEpochMs").asLong();
+        assertTrue(enqueued >= before && enqueued <= read, lane::toString);
+        assertEquals(read - enqueued, lane.get("oldestReadyAgeMs").asLong());
+        assertEquals(0, json.at("/deadLetterRing/oldestReadyEnqueuedEpochMs").asLong());
+        assertTrue(json.at("/deadLetterRing/oldestReadyAgeMs").isNull(), json::toString);
+        final JsonNode ready = json.get("slots").get(0);
+        assertEquals("ready", ready.get("headText").asText());
+        assertEquals(enqueued, ready.get("enqueuedEpochMs").asLong());
+        assertEquals(read - enqueued, ready.get("ageMs").asLong());
+        final JsonNode deadLetter = json.get("slots").get(1);
+        assertEquals("DL", deadLetter.get("ring").asText());
+        assertFalse(deadLetter.has("enqueuedEpochMs") || deadLetter.has("ageMs"), "a dead letter keeps no time");
     }
 
     @Test
