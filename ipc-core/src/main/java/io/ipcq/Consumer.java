@@ -131,8 +131,10 @@ public final class Consumer extends AttachedHandle
     /**
      * Leases up to {@code max} messages into a batch, if there are any, in the order that many {@link #tryLease()}
      * calls would take them: the highest lane first, and in each lane the messages waiting for redelivery (oldest
-     * first, one by one, protocol #6) before new ones, which it takes with one step of the lane's lease cursor
-     * (#5b). Fills the batch from entry 0; allocates nothing once this consumer has made its lease objects.
+     * first, one by one, protocol #6) before new ones, which it takes with one step of the lane's lease cursor per
+     * run of consecutive positions (#5b: a run ends at a position that needs no delivery, such as an aborted claim
+     * or a skipped one, and the next step goes on past it). Fills the batch from entry 0; allocates nothing once
+     * this consumer has made its lease objects.
      *
      * @param batch a batch whose earlier leases have all ended.
      * @param max   how many at most; at most the batch's capacity and the leases this consumer may still hold.
@@ -182,7 +184,9 @@ public final class Consumer extends AttachedHandle
                     requeueCountSeen[i] = requeueCount;
                 }
             }
-            if (count < wanted)
+            // A run ends where a position needs no first delivery (acked, aborted, skipped) or is not there yet:
+            // lease again from the cursor, which steps over it, until the lane has nothing more.
+            while (count < wanted)
             {
                 // The top of the free stack, in the order granted() takes them.
                 final int n = wanted - count;
@@ -194,6 +198,10 @@ public final class Consumer extends AttachedHandle
                 for (int j = 0; j < leased; j++)
                 {
                     batch.add(granted(free[freeCount - 1]));
+                }
+                if (leased == 0)
+                {
+                    break;
                 }
                 count += leased;
             }

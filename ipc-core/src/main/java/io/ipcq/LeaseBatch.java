@@ -5,7 +5,7 @@ import org.agrona.DirectBuffer;
 /**
  * Up to {@link #capacity()} messages leased by one call, {@link Consumer#tryLease(LeaseBatch, int)} or
  * {@link Consumer#lease(LeaseBatch, int, java.time.Duration)}: new messages of a lane with one step of its lease
- * cursor (protocol #5b), after any redeliveries, the highest lane first, as that many {@link Consumer#tryLease()}
+ * cursor per run of consecutive positions (protocol #5b), after any redeliveries, the highest lane first, as that many {@link Consumer#tryLease()}
  * calls would. Entry {@code i} is a {@link Lease} like any other ({@link #lease(int)}); the by-index methods are
  * shorthands for it. Reusable: make one per consumer thread and keep it; a lease call fills it again from entry 0,
  * allocating nothing.

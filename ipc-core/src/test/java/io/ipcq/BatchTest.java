@@ -106,6 +106,26 @@ class BatchTest
         assertEquals(32, queue.stats().free());
     }
 
+    /** A run at the cursor ends at an aborted position; the batch goes on past it, as single leases would. */
+    @Test
+    void leaseBatch_goesOnPastAnAbortedPosition()
+    {
+        final IpcQueue queue = queues.create(QueueConfig.builder().capacity(8).maxPayloadLength(64).build());
+        final Producer producer = queue.producer();
+        final Consumer consumer = queue.consumer(8);
+        assertEquals(SendResult.OK, producer.trySend(0, message(0), 0, 8));
+        final Claim claim = new Claim();
+        assertEquals(SendResult.OK, producer.tryClaim(0, 8, claim));
+        claim.abort();
+        assertEquals(SendResult.OK, producer.trySend(0, message(2), 0, 8));
+        final LeaseBatch batch = new LeaseBatch(4);
+        assertEquals(2, consumer.tryLease(batch, 4));
+        assertEquals(0, batch.payload(0).getLong(0));
+        assertEquals(2, batch.payload(1).getLong(0));
+        assertEquals(3, queue.lane(0).slots().leaseCursor());
+        assertEquals(2, batch.ackAll());
+    }
+
     /** A held message at the tail ends the run: the batch sends the run, skips the held slot (as a single send
      * does), and goes on; every message arrives once, in order. */
     @Test
