@@ -137,6 +137,45 @@ final class ReadmeExampleTest
         }
     }
 
+    @Test
+    void theReadmeBatchSnippetCompilesAndRuns(@TempDir final Path dir) throws Exception
+    {
+        final String readme = Files.readString(README, StandardCharsets.UTF_8);
+        final String snippet = javaBlockAfter(readme, "Batches: many messages per call");
+        final String source = "import io.ipcq.*;\n" +
+            "import org.agrona.DirectBuffer;\n" +
+            "import java.time.Duration;\n" +
+            "public final class ReadmeBatch\n{\n" +
+            "    static int processed;\n" +
+            "    static void process(final long id, final int deliveryCount, final DirectBuffer payload, " +
+            "final int length)\n    {\n        processed++;\n    }\n" +
+            "    public static int run(final Producer producer, final Consumer consumer, final byte[][] orders)\n" +
+            "    {\n" + snippet + "        return processed;\n    }\n}\n";
+        final Path file = dir.resolve("ReadmeBatch.java");
+        Files.writeString(file, source, StandardCharsets.UTF_8);
+        final ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
+        final int compiled = ToolProvider.getSystemJavaCompiler().run(null, diagnostics, diagnostics,
+            "--release", "17", "-proc:none", "-Xlint:all", "-Werror", "-cp", libraryClassPath(), "-d",
+            dir.toString(), file.toString());
+        assertEquals(0, compiled, () -> "javac: " + diagnostics.toString(StandardCharsets.UTF_8) + "\n" + source);
+
+        final IpcQueue queue = queues.create(QueueConfig.builder().capacity(16).maxPayloadLength(64).build());
+        try (Producer producer = queue.producer();
+             Consumer consumer = queue.consumer();
+             java.net.URLClassLoader loader = new java.net.URLClassLoader(
+                 new java.net.URL[]{ dir.toUri().toURL() }, getClass().getClassLoader()))
+        {
+            final byte[][] orders = { "BUY 1".getBytes(StandardCharsets.UTF_8),
+                "BUY 2".getBytes(StandardCharsets.UTF_8), "SELL 3".getBytes(StandardCharsets.UTF_8) };
+            final Object processed = loader.loadClass("ReadmeBatch")
+                .getMethod("run", Producer.class, Consumer.class, byte[][].class)
+                .invoke(null, producer, consumer, orders);
+            assertEquals(3, processed, "the snippet sent, leased and processed the three orders");
+            assertNull(consumer.tryLease(), "and acked them");
+            assertEquals(0, consumer.heldLeases());
+        }
+    }
+
     /** The first {@code ```java} block after the heading. */
     static String javaBlockAfter(final String markdown, final String heading)
     {
