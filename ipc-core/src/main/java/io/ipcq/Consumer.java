@@ -129,6 +129,105 @@ public final class Consumer extends AttachedHandle
     }
 
     /**
+     * Leases up to {@code max} messages into a batch, if there are any, in the order that many {@link #tryLease()}
+     * calls would take them: the highest lane first, and in each lane the messages waiting for redelivery (oldest
+     * first, one by one, protocol #6) before new ones, which it takes with one step of the lane's lease cursor per
+     * run of consecutive positions (#5b: a run ends at a position that needs no delivery, such as an aborted claim
+     * or a skipped one, and the next step goes on past it). Fills the batch from entry 0; allocates nothing once
+     * this consumer has made its lease objects.
+     *
+     * @param batch a batch whose earlier leases have all ended.
+     * @param max   how many at most; at most the batch's capacity and the leases this consumer may still hold.
+     * @return how many were leased; 0 if none ({@link #status()} says EMPTY or END_OF_STREAM).
+     * @throws IllegalStateException if this consumer already holds its maximum of leases, or the batch still holds
+     * an active lease.
+     */
+    public int tryLease(final LeaseBatch batch, final int max)
+    {
+        try
+        {
+            return tryLeaseBatchChecked(batch, max);
+        }
+        catch (final InternalError error)
+        {
+            throw faulted(error);
+        }
+    }
+
+    private int tryLeaseBatchChecked(final LeaseBatch batch, final int max)
+    {
+        checkOpen();
+        batch.begin();
+        final int wanted = Math.min(Math.min(max, batch.capacity()), maxHeldLeases - held);
+        if (max > 0 && wanted <= 0)
+        {
+            freeLease();
+        }
+        ensureFreeLeases(wanted);
+        final io.ipcq.ring.SlotLease[] slots = batch.slots;
+        final RingConsumer[] servingOrder = this.servingOrder;
+        int count = 0;
+        for (int i = 0; i < servingOrder.length && count < wanted; i++)
+        {
+            final RingConsumer ring = servingOrder[i];
+            final long requeueCount = ring.ring().requeueCount();
+            if (requeueCount != requeueCountSeen[i])
+            {
+                while (count < wanted && ring.tryLeaseRequeued(holder, free[freeCount - 1].slot(), leaseTimeoutMs))
+                {
+                    batch.add(granted(free[freeCount - 1]));
+                    count++;
+                }
+                if (count < wanted)
+                {
+                    // Found no more: as an empty scan of tryLease, nothing to rescan until the count moves again.
+                    requeueCountSeen[i] = requeueCount;
+                }
+            }
+            // A run ends where a position needs no first delivery (acked, aborted, skipped) or is not there yet:
+            // lease again from the cursor, which steps over it, until the lane has nothing more.
+            while (count < wanted)
+            {
+                // The top of the free stack, in the order granted() takes them.
+                final int n = wanted - count;
+                for (int j = 0; j < n; j++)
+                {
+                    slots[j] = free[freeCount - 1 - j].slot();
+                }
+                final int leased = ring.tryLeaseNext(holder, slots, 0, n, leaseTimeoutMs);
+                for (int j = 0; j < leased; j++)
+                {
+                    batch.add(granted(free[freeCount - 1]));
+                }
+                if (leased == 0)
+                {
+                    break;
+                }
+                count += leased;
+            }
+        }
+        if (count == 0)
+        {
+            status = isEndOfStream() ? ReceiveStatus.END_OF_STREAM : ReceiveStatus.EMPTY;
+        }
+        return count;
+    }
+
+    /**
+     * Leases up to {@code max} messages into a batch as {@link #tryLease(LeaseBatch, int)} does, waiting up to a
+     * timeout for the first as {@link #lease(Duration)} does.
+     *
+     * @param batch   a batch whose earlier leases have all ended.
+     * @param max     how many at most.
+     * @param timeout how long to wait for a message.
+     * @return how many were leased; 0 if none: {@link #status()} says TIMED_OUT or END_OF_STREAM.
+     */
+    public int lease(final LeaseBatch batch, final int max, final Duration timeout)
+    {
+        return await(batch, max, timeout);
+    }
+
+    /**
      * The lanes sealed and drained, then every ring this consumer serves drained too (lanes first: a message on its
      * way to the dead-letter ring is seen in one or the other).
      */
@@ -158,32 +257,63 @@ public final class Consumer extends AttachedHandle
      */
     public Lease lease(final Duration timeout)
     {
+        if (await(null, 1, timeout) == 0)
+        {
+            return null;
+        }
+        final Lease lease = waited;
+        waited = null;
+        return lease;
+    }
+
+    /** The lease the last {@link #await} without a batch took. */
+    private Lease waited;
+
+    /**
+     * One attempt of a blocking lease: into the batch, or without one a single lease (kept in {@link #waited}).
+     */
+    private int attempt(final LeaseBatch batch, final int max)
+    {
+        if (batch != null)
+        {
+            return tryLease(batch, max);
+        }
+        waited = tryLease();
+        return waited == null ? 0 : 1;
+    }
+
+    /**
+     * Waits as the {@link #waitStrategy() wait strategy} says until an attempt leases something, the stream ends or
+     * the timeout passes.
+     */
+    private int await(final LeaseBatch batch, final int max, final Duration timeout)
+    {
         final long deadlineNs = System.nanoTime() + timeout.toNanos();
         final Waiter waiter = this.waiter;
         waiter.reset();
         while (true)
         {
-            Lease lease = tryLease();
-            if (lease != null || status == ReceiveStatus.END_OF_STREAM)
+            int leased = attempt(batch, max);
+            if (leased > 0 || status == ReceiveStatus.END_OF_STREAM)
             {
                 waiter.finished(true);
-                return lease;
+                return leased;
             }
             if (System.nanoTime() - deadlineNs >= 0)
             {
                 waiter.finished(false);
                 status = ReceiveStatus.TIMED_OUT;
-                return null;
+                return 0;
             }
             if (waiter.idle())
             {
                 waiter.register(lanesMask, false);
-                lease = tryLease();
-                if (lease != null || status == ReceiveStatus.END_OF_STREAM)
+                leased = attempt(batch, max);
+                if (leased > 0 || status == ReceiveStatus.END_OF_STREAM)
                 {
                     waiter.unregister();
                     waiter.finished(true);
-                    return lease;
+                    return leased;
                 }
                 // Sealed but not drained: the last acks wake no consumer, so look again soon.
                 waiter.sleep(deadlineNs, queue.isSealed() ? SEALED_RECHECK_NS : queue.maxBlockNs());
@@ -219,7 +349,16 @@ public final class Consumer extends AttachedHandle
             throw new IllegalStateException("consumer holds " + held + " leases, its maximum: ack, release or " +
                 "close some first");
         }
-        if (freeCount == 0)
+        ensureFreeLeases(1);
+        return free[freeCount - 1];
+    }
+
+    /**
+     * Makes lease objects until {@code count} are free (at most {@code maxHeldLeases - held}).
+     */
+    private void ensureFreeLeases(final int count)
+    {
+        while (freeCount < count)
         {
             final Lease lease = new Lease(this);
             if (leaseCount == leases.length)
@@ -231,7 +370,6 @@ public final class Consumer extends AttachedHandle
             leases[leaseCount++] = lease;
             free[freeCount++] = lease;
         }
-        return free[freeCount - 1];
     }
 
     private Lease granted(final Lease lease)

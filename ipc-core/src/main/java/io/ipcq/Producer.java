@@ -170,6 +170,75 @@ public final class Producer extends AttachedHandle
     }
 
     /**
+     * Copies the messages of a batch into a lane, in order, as far as there is room: each run of slots free at the
+     * tail is claimed with one tail step (protocol #1d), and where the slot at the tail still holds a message the
+     * claim skips it as a single send does (#1b), then goes on with the next run. So the messages that went are a
+     * prefix of the batch, entries 0 to {@link SendBatch#sent()} - 1, each sent exactly as by
+     * {@link #trySend(int, DirectBuffer, int, int)} (no origin id). Nothing is written if a length is too long.
+     *
+     * @param lane  priority lane.
+     * @param batch the messages; on return {@link SendBatch#sent()}, {@link SendBatch#result()} (OK, or why it
+     *              stopped: FULL or SEALED) and {@link SendBatch#messageId(int)} say what went.
+     * @return how many were sent.
+     * @throws IllegalArgumentException if a message is longer than the queue's max payload (nothing sent).
+     */
+    public int trySend(final int lane, final SendBatch batch)
+    {
+        try
+        {
+            return offerBatchChecked(lane, batch);
+        }
+        catch (final InternalError error)
+        {
+            throw faulted(error);
+        }
+    }
+
+    private int offerBatchChecked(final int lane, final SendBatch batch)
+    {
+        checkOpen();
+        final RingProducer ring = queue.lane(lane).producer();
+        final int size = batch.size();
+        for (int i = 0; i < size; i++)
+        {
+            checkLength(batch.length(i));
+        }
+        batch.begin();
+        final AtomicBuffer slots = ring.ring().buffer();
+        final long[] claimed = batch.claimed;
+        int sent = 0;
+        while (sent < size)
+        {
+            final int count = ring.tryClaim(holder, size - sent, fullEpochsSeen, claimed);
+            if (count < 0)
+            {
+                if (count == RingProducer.FULL)
+                {
+                    ParticipantTable.increment(buffer, rowOffset, CounterIndex.REJECTED_FULL);
+                }
+                batch.finished(count == RingProducer.FULL ? SendResult.FULL : SendResult.SEALED);
+                return sent;
+            }
+            for (int i = 0; i < count; i++, sent++)
+            {
+                final long position = claimed[i];
+                final int slot = ring.ring().slotOffset(position);
+                final int length = batch.length(sent);
+                slots.putBytes(slot + SlotDescriptor.PAYLOAD_OFFSET, batch.source(sent), batch.offset(sent), length);
+                slots.putLong(slot + SlotDescriptor.ORIGIN_ID_OFFSET, SlotDescriptor.NO_ORIGIN + 1);
+                if (CrashPoint.ENABLED)
+                {
+                    CrashPoint.SEND_AFTER_PAYLOAD_WRITE.reached();
+                }
+                ring.commit(position, length);
+                ParticipantTable.increment(buffer, rowOffset, CounterIndex.SENT);
+                batch.sent(sent, ring.ring().messageId(position));
+            }
+        }
+        return sent;
+    }
+
+    /**
      * @param lane  priority lane.
      * @param bytes the whole array is the message.
      * @return OK, FULL or SEALED.

@@ -245,6 +245,110 @@ class AllocationTest
         });
     }
 
+    /** A batch of 16 sent with one tail step, leased with one cursor step, acked with one call. */
+    @Test
+    void sendBatchLeaseBatchAckAll_allocatesNothing()
+    {
+        final IpcQueue queue = queues.create(config());
+        final Producer producer = queue.producer();
+        final Consumer consumer = queue.consumer();
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[64]);
+        final SendBatch sendBatch = new SendBatch(16);
+        final LeaseBatch leaseBatch = new LeaseBatch(16);
+        assertNoAllocation("trySend(batch 16)+tryLease(batch 16)+ackAll, per batch", iterations ->
+        {
+            long sum = 0;
+            for (int i = 0; i < iterations / 16; i++)
+            {
+                sendBatch.clear();
+                for (int j = 0; j < 16; j++)
+                {
+                    sendBatch.add(message, 0, 64);
+                }
+                if (producer.trySend(0, sendBatch) != 16)
+                {
+                    throw new AssertionError("batch send " + i + ": " + sendBatch.result());
+                }
+                if (consumer.tryLease(leaseBatch, 16) != 16)
+                {
+                    throw new AssertionError("batch lease " + i);
+                }
+                for (int j = 0; j < 16; j++)
+                {
+                    sum += leaseBatch.payload(j).getInt(0) + leaseBatch.length(j) + leaseBatch.deliveryCount(j) +
+                        leaseBatch.id(j);
+                }
+                if (leaseBatch.ackAll() != 16)
+                {
+                    throw new AssertionError("ackAll " + i);
+                }
+            }
+            return sum;
+        });
+    }
+
+    /** Batches that come round to a held message: the run at the tail, then the skip path, then the next run. */
+    @Test
+    void sendBatchPastAHeldMessage_allocatesNothing()
+    {
+        final IpcQueue queue = queues.create(QueueConfig.builder().capacity(16).maxPayloadLength(64).build());
+        final Producer producer = queue.producer();
+        final Consumer consumer = queue.consumer(32);
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[8]);
+        producer.trySend(0, message, 0, 8);
+        final Lease held = consumer.tryLease();
+        final SendBatch sendBatch = new SendBatch(5);
+        final LeaseBatch leaseBatch = new LeaseBatch(5);
+        assertNoAllocation("trySend(batch 5) skipping a held slot+tryLease(batch 5)+ackAll, per batch", iterations ->
+        {
+            long sum = 0;
+            for (int i = 0; i < iterations / 5; i++)
+            {
+                sendBatch.clear();
+                for (int j = 0; j < 5; j++)
+                {
+                    sendBatch.add(message, 0, 8);
+                }
+                if (producer.trySend(0, sendBatch) != 5)
+                {
+                    throw new AssertionError("batch send " + i + ": " + sendBatch.result());
+                }
+                int leased = 0;
+                while (leased < 5)
+                {
+                    final int n = consumer.tryLease(leaseBatch, 5 - leased);
+                    if (n == 0)
+                    {
+                        throw new AssertionError("batch lease " + i);
+                    }
+                    leased += n;
+                    sum += leaseBatch.id(0);
+                    leaseBatch.ackAll();
+                }
+            }
+            return sum;
+        });
+        assertTrue(held.ack());
+    }
+
+    /** The batch lease with nothing to lease. */
+    @Test
+    void emptyBatchLease_allocatesNothing()
+    {
+        final IpcQueue queue = queues.create(config());
+        final Consumer consumer = queue.consumer();
+        final LeaseBatch leaseBatch = new LeaseBatch(16);
+        assertNoAllocation("tryLease(batch) on an empty queue", iterations ->
+        {
+            long sum = 0;
+            for (int i = 0; i < iterations; i++)
+            {
+                sum += consumer.tryLease(leaseBatch, 16);
+            }
+            return sum;
+        });
+    }
+
     private static QueueConfig config()
     {
         return QueueConfig.builder().capacity(1024).maxPayloadLength(64).build();

@@ -20,6 +20,11 @@ import java.util.concurrent.TimeUnit;
  * It reports everything the parent needs on stdout, one flushed line per fact, before the next step:
  * <ul>
  *   <li>{@code produce PATH COUNT}: sends messages 0..COUNT-1 on lane 0; {@code SENT seq} after each OK.</li>
+ *   <li>{@code produce-batch PATH COUNT BATCH}: sends messages 0..COUNT-1 on lane 0 in batches of BATCH
+ *   ({@link Producer#trySend(int, SendBatch)}); {@code SENT seq} for each message of a batch once it returned.</li>
+ *   <li>{@code consume-batch PATH HOLD ACTION}: leases HOLD messages with one batch lease
+ *   ({@link Consumer#lease(LeaseBatch, int, Duration)}; {@code LEASED seq deliveryCount} each), then {@code none},
+ *   or {@code ackAll} ({@code ACKED_ALL n} after it).</li>
  *   <li>{@code consume PATH HOLD ACTION}: leases HOLD messages ({@code LEASED seq deliveryCount} each, after reading
  *   the payload), then applies ACTION to each in lease order: {@code ack} ({@code ACKED seq}), {@code release}
  *   ({@code RELEASED seq}), {@code extend} ({@code EXTENDED seq}), or {@code hold}: prints {@code HOLDING} and waits for
@@ -68,6 +73,8 @@ public final class CrashChild
             switch (mode)
             {
                 case "produce" -> produce(path, Integer.parseInt(args[2]));
+                case "produce-batch" -> produceBatches(path, Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+                case "consume-batch" -> consumeBatch(path, Integer.parseInt(args[2]), args[3]);
                 case "consume" -> consume(path, Integer.parseInt(args[2]), args[3]);
                 case "reaper" -> reaper(path);
                 case "claim" -> claim(path, Long.parseLong(args[2]));
@@ -141,6 +148,69 @@ public final class CrashChild
                 noise("send " + seq + " answered " + result);
             }
             say("SENT " + seq);
+        }
+        say("DONE");
+        awaitCommand("EXIT");
+        queue.close();
+    }
+
+    private static void produceBatches(final Path path, final int count, final int size)
+    {
+        final IpcQueue queue = IpcQueue.open(path);
+        final Producer producer = queue.producer();
+        final SendBatch batch = new SendBatch(size);
+        say("ATTACHED " + ProcessHandle.current().pid());
+        for (int first = 0; first < count; first += size)
+        {
+            batch.clear();
+            for (int seq = first; seq < Math.min(count, first + size); seq++)
+            {
+                batch.add(payload(seq));
+            }
+            if (producer.trySend(0, batch) != batch.size())
+            {
+                noise("batch from " + first + " sent " + batch.sent() + " of " + batch.size() + ": " + batch.result());
+            }
+            for (int i = 0; i < batch.size(); i++)
+            {
+                say("SENT " + (first + i));
+            }
+        }
+        say("DONE");
+        try
+        {
+            awaitCommand("EXIT");
+        }
+        catch (final InterruptedException ignore)
+        {
+            // closing anyway
+        }
+        queue.close();
+    }
+
+    private static void consumeBatch(final Path path, final int hold, final String action) throws InterruptedException
+    {
+        final IpcQueue queue = IpcQueue.open(path);
+        final Consumer consumer = queue.consumer(Math.max(1, hold));
+        final LeaseBatch batch = new LeaseBatch(hold);
+        say("ATTACHED " + ProcessHandle.current().pid());
+        final int leased = consumer.lease(batch, hold, Duration.ofSeconds(10));
+        if (leased != hold)
+        {
+            noise("batch lease got " + leased + " of " + hold + ": " + consumer.status());
+        }
+        for (int i = 0; i < leased; i++)
+        {
+            say("LEASED " + batch.payload(i).getLong(0) + " " + batch.deliveryCount(i));
+        }
+        switch (action)
+        {
+            case "ackAll" -> say("ACKED_ALL " + batch.ackAll());
+            case "none" ->
+            {
+                // leases only
+            }
+            default -> throw new IllegalArgumentException("unknown action " + action);
         }
         say("DONE");
         awaitCommand("EXIT");

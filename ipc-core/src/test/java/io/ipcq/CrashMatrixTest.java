@@ -77,8 +77,15 @@ class CrashMatrixTest
      */
     enum Part
     {
-        PRODUCER, SKIPPING_PRODUCER, CONSUMER, REAPER
+        PRODUCER, SKIPPING_PRODUCER, CONSUMER, REAPER,
+        /** Sends 0..19 in batches of {@link #BATCH} (one tail step per batch on the empty lane). */
+        BATCH_PRODUCER,
+        /** Leases {@link #CHILD_HOLDS} with one batch lease, then its action (none, ackAll). */
+        BATCH_CONSUMER
     }
+
+    /** Messages per batch of the batch producer child: it halts in its 3rd batch, messages 8..11. */
+    static final int BATCH = 4;
 
     /**
      * One row of the matrix.
@@ -169,7 +176,21 @@ class CrashMatrixTest
             new Row("R4-reaper-dead-letter-after-copy-commit", CrashPoint.DEAD_LETTER_AFTER_COPY_COMMIT, 2, Part.REAPER,
                 null, 1, 1, 1, true),
             new Row("R5-reaper-dead-letter-after-free", CrashPoint.DEAD_LETTER_AFTER_FREE, 2, Part.REAPER, null, 1, 1,
-                1, false));
+                1, false),
+            // Batch producer child: batches of 4, halts in its 3rd batch (messages 8..11, positions 8..11; 8 is
+            // the in-flight message named, 9..11 must never appear unless the row says committed).
+            new Row("B1-batch-claim-after-tail-CAS", CrashPoint.CLAIM_AFTER_TAIL_CAS, 3, Part.BATCH_PRODUCER, null, 5,
+                0, 0, false),
+            new Row("B2-batch-claim-after-2nd-CLAIMED", CrashPoint.CLAIM_AFTER_CLAIMED, 2 * BATCH + 2,
+                Part.BATCH_PRODUCER, null, 5, 0, 0, false),
+            new Row("B3-batch-send-after-1st-commit", CrashPoint.COMMIT_AFTER_SEQUENCE, 2 * BATCH + 1,
+                Part.BATCH_PRODUCER, null, 5, 1, 1, false),
+            // Batch consumer child: one batch lease of 5 at the cursor. L1 halts before its cursor CAS (5 slots
+            // LEASED ahead of the cursor); L2 leases, then halts in the 3rd ack of its ackAll.
+            new Row("L1-batch-lease-before-cursor-CAS", CrashPoint.BATCH_LEASE_BEFORE_CURSOR_CAS, 1,
+                Part.BATCH_CONSUMER, "none", 5, 1, 1, false),
+            new Row("L2-batch-ackAll-after-3rd-state-CAS", CrashPoint.ACK_AFTER_STATE_CAS, 3, Part.BATCH_CONSUMER,
+                "ackAll", 5, 0, 0, false));
     }
 
     @RegisterExtension
@@ -304,7 +325,26 @@ class CrashMatrixTest
                         CrashEvidence.dump(path));
                     assertEquals(0, ring.heldPosition(CAPACITY, marked), "slot 0 still holds position 0's message");
                 }
-                case CONSUMER ->
+                case BATCH_PRODUCER ->
+                {
+                    attachParentHandles();
+                    CrashSupport.awaitReaperIs(queue, ProcessHandle.current().pid());
+                    child = ChildJvm.start(row.crashAt(), "produce-batch", path.toString(),
+                        Integer.toString(CHILD_SENDS), Integer.toString(BATCH));
+                    if (!crashed())
+                    {
+                        return false;
+                    }
+                    for (final String seq : child.linesStartingWith("SENT "))
+                    {
+                        mustResolve.add(Long.parseLong(seq));
+                    }
+                    assertEquals(2 * BATCH, mustResolve.size(), "messages of the batches that returned");
+                    inFlight = (long)(2 * BATCH);
+                    // One tail step per batch: the crashed batch's run is past the tail already in every row.
+                    assertEquals(3L * BATCH, queue.lane(0).slots().tailPosition(), "tail after the 3rd batch's CAS");
+                }
+                case CONSUMER, BATCH_CONSUMER ->
                 {
                     attachParentHandles();
                     for (long seq = 0; seq < SENT_BEFORE; seq++)
@@ -313,8 +353,8 @@ class CrashMatrixTest
                         mustResolve.add(seq);
                     }
                     CrashSupport.awaitReaperIs(queue, ProcessHandle.current().pid());
-                    child = ChildJvm.start(row.crashAt(), "consume", path.toString(), Integer.toString(CHILD_HOLDS),
-                        row.action());
+                    child = ChildJvm.start(row.crashAt(), row.part() == Part.BATCH_CONSUMER ? "consume-batch" :
+                        "consume", path.toString(), Integer.toString(CHILD_HOLDS), row.action());
                     if (!crashed())
                     {
                         return false;
@@ -328,10 +368,24 @@ class CrashMatrixTest
                     {
                         resolved(Long.parseLong(seq));
                     }
+                    if (row.part() == Part.BATCH_CONSUMER && row.action().equals("none"))
+                    {
+                        // Halted before its cursor CAS: five LEASED slots ahead of the cursor, none reported.
+                        assertEquals(0, queue.lane(0).slots().leaseCursor(), "cursor not moved by the batch");
+                        assertEquals(CHILD_HOLDS, queue.lane(0).consumer().leasedCount(), "the batch's slots LEASED");
+                    }
                     if (!row.action().equals("none"))
                     {
                         assertEquals(CHILD_HOLDS, leased.size(), "leases the child reported");
                         inFlight = leased.get(row.nth() - 1);
+                    }
+                    if (row.action().equals("ackAll"))
+                    {
+                        // ackAll acks in order: the entries before the one in flight were acked by the child.
+                        for (int i = 0; i < row.nth() - 1; i++)
+                        {
+                            resolved(leased.get(i));
+                        }
                     }
                 }
                 case REAPER ->

@@ -217,7 +217,12 @@ class QueueModelPropertyTest
                 .as(Send::new)),
             weighted(2, Combinators.combine(lane, Arbitraries.integers().between(0, MAX_PAYLOAD_LENGTH),
                 Arbitraries.of(true, false)).as(SendClaim::new)),
+            weighted(2, Combinators.combine(lane, Arbitraries.integers().between(1, 5),
+                Arbitraries.integers().between(0, MAX_PAYLOAD_LENGTH)).as(SendBatchOp::new)),
             weighted(8, Arbitraries.integers().between(0, MAIN_CONSUMERS - 1).map(Lease::new)),
+            weighted(3, Combinators.combine(Arbitraries.integers().between(0, DEAD_LETTER_CONSUMER),
+                Arbitraries.integers().between(1, 5)).as(LeaseBatchOp::new)),
+            weighted(1, Arbitraries.integers().between(0, DEAD_LETTER_CONSUMER).map(AckAllOp::new)),
             weighted(2, Arbitraries.just(new DeadLetterLease())),
             weighted(2, Arbitraries.just(new DeadLetterLeaseAndAck())),
             weighted(5, pick.map(Ack::new)),
@@ -292,6 +297,49 @@ class QueueModelPropertyTest
         public String toString()
         {
             return "claim(lane " + lane + ", " + length + " bytes, " + (commit ? "commit" : "abort") + ")";
+        }
+    }
+
+    /** Producer.trySend(lane, SendBatch): in the model, that many sends in order until one is not OK. */
+    record SendBatchOp(int lane, int count, int length) implements Op
+    {
+        public String apply(final Harness h)
+        {
+            return h.sendBatch(lane % h.scenario.lanes(), count, length);
+        }
+
+        public String toString()
+        {
+            return "sendBatch(lane " + lane + ", " + count + " x " + length + " bytes)";
+        }
+    }
+
+    /** Consumer.tryLease(LeaseBatch, max): in the model, that many single leases until one finds nothing. */
+    record LeaseBatchOp(int consumer, int max) implements Op
+    {
+        public String apply(final Harness h)
+        {
+            return h.leaseBatch(consumer == DEAD_LETTER_CONSUMER ? consumer : consumer % MAIN_CONSUMERS, max);
+        }
+
+        public String toString()
+        {
+            return "leaseBatch(" + (consumer == DEAD_LETTER_CONSUMER ? "dead letters" : "consumer " + consumer) +
+                ", max " + max + ")";
+        }
+    }
+
+    /** LeaseBatch.ackAll() on the consumer's last batch: in the model, an ack of each of its leases still held. */
+    record AckAllOp(int consumer) implements Op
+    {
+        public String apply(final Harness h)
+        {
+            return h.ackAll(consumer == DEAD_LETTER_CONSUMER ? consumer : consumer % MAIN_CONSUMERS);
+        }
+
+        public String toString()
+        {
+            return "ackAll(" + (consumer == DEAD_LETTER_CONSUMER ? "dead letters" : "consumer " + consumer) + ")";
         }
     }
 
@@ -463,6 +511,8 @@ class QueueModelPropertyTest
         final Set<Event> events = EnumSet.noneOf(Event.class);
         final Consumer[] consumers = new Consumer[MAIN_CONSUMERS + 1];
         final Claim claim = new Claim();
+        /** Per consumer index, its lease batches, the last used last. */
+        final java.util.Map<Integer, List<LeaseBatch>> batches = new java.util.HashMap<>();
         IpcQueue queue;
         Producer producer;
         int payloads;
@@ -642,6 +692,152 @@ class QueueModelPropertyTest
                 " (consumer " + consumer + ")");
         }
 
+        String sendBatch(final int lane, final int count, final int length)
+        {
+            final SendBatch batch = new SendBatch(count);
+            final List<String> expected = new ArrayList<>();
+            SendResult stop = SendResult.OK;
+            for (int i = 0; i < count; i++)
+            {
+                final byte[] payload = nextPayload(length);
+                batch.add(payload);
+                if (stop != SendResult.OK)
+                {
+                    continue;
+                }
+                final long id = nextId(lane);
+                noteSkip(lane);
+                stop = model.send(lane, payload);
+                sent(lane, stop);
+                if (stop == SendResult.OK)
+                {
+                    expected.add(idText(id));
+                }
+            }
+            final int actual = producer.trySend(lane, batch);
+            final List<String> actualIds = new ArrayList<>();
+            for (int i = 0; i < actual; i++)
+            {
+                actualIds.add(idText(batch.messageId(i)));
+            }
+            same("batch sent", expected, actualIds);
+            same("batch result", stop, batch.result());
+            return actual + " of " + count + " sent, " + batch.result() + " " + actualIds;
+        }
+
+        /** A lease batch of this consumer whose leases have all ended (made when none is). */
+        private LeaseBatch idleBatch(final int consumer)
+        {
+            final List<LeaseBatch> mine = batches.computeIfAbsent(consumer, c -> new ArrayList<>());
+            for (final LeaseBatch batch : mine)
+            {
+                boolean idle = true;
+                for (int i = 0; i < batch.size(); i++)
+                {
+                    idle &= !batch.lease(i).isActive();
+                }
+                if (idle)
+                {
+                    mine.remove(batch);
+                    mine.add(batch);
+                    return batch;
+                }
+            }
+            final LeaseBatch batch = new LeaseBatch(5);
+            mine.add(batch);
+            return batch;
+        }
+
+        String leaseBatch(final int consumer, final int max)
+        {
+            final Consumer real = consumers[consumer];
+            final LeaseBatch batch = idleBatch(consumer);
+            if (model.isAtMaxLeases(consumer))
+            {
+                try
+                {
+                    real.tryLease(batch, max);
+                }
+                catch (final IllegalStateException expected)
+                {
+                    return "IllegalStateException (holds " + real.heldLeases() + ", its maximum)";
+                }
+                throw fail("a consumer at its maximum of held leases must refuse a batch with IllegalStateException");
+            }
+            final List<QueueModel.Handle> expected = new ArrayList<>();
+            while (expected.size() < max && !model.isAtMaxLeases(consumer))
+            {
+                final QueueModel.Handle handle = model.tryLease(consumer);
+                if (handle == null)
+                {
+                    break;
+                }
+                expected.add(handle);
+            }
+            final int actual = real.tryLease(batch, max);
+            final List<String> expectedText = new ArrayList<>();
+            final List<String> actualText = new ArrayList<>();
+            expected.forEach(handle -> expectedText.add(describe(handle)));
+            for (int i = 0; i < actual; i++)
+            {
+                actualText.add(describe(batch.lease(i)));
+            }
+            same("batch lease", expectedText, actualText);
+            if (actual == 0)
+            {
+                same("status", model.status(consumer), real.status());
+                if (real.status() == ReceiveStatus.END_OF_STREAM)
+                {
+                    events.add(Event.END_OF_STREAM);
+                }
+                return "none, " + real.status();
+            }
+            final StringBuilder names = new StringBuilder();
+            for (int i = 0; i < actual; i++)
+            {
+                if (batch.deliveryCount(i) > 1)
+                {
+                    events.add(Event.REDELIVERED);
+                }
+                final Held lease = new Held("L" + ++leasesGranted, batch.lease(i), expected.get(i));
+                held.add(lease);
+                names.append(i == 0 ? "" : ", ").append(lease.name()).append(" = ").append(describe(batch.lease(i)));
+            }
+            return actual + " leased: " + names;
+        }
+
+        String ackAll(final int consumer)
+        {
+            final List<LeaseBatch> mine = batches.get(consumer);
+            if (mine == null || mine.isEmpty())
+            {
+                return NOTHING_HELD;
+            }
+            final LeaseBatch batch = mine.get(mine.size() - 1);
+            int expected = 0;
+            for (int i = 0; i < batch.size(); i++)
+            {
+                final io.ipcq.Lease lease = batch.lease(i);
+                final Held target = held.stream().filter(h -> h.lease() == lease).findFirst().orElse(null);
+                if (lease.isActive() && target != null)
+                {
+                    held.remove(target);
+                    if (model.ack(target.handle()))
+                    {
+                        expected++;
+                        ackedIds.add(lease.id());
+                    }
+                    else
+                    {
+                        events.add(Event.FENCED);
+                    }
+                }
+            }
+            final int actual = batch.ackAll();
+            same("ackAll", expected, actual);
+            return actual + " acked";
+        }
+
         String onHeld(final int pick, final String what, final HeldAction action)
         {
             if (held.isEmpty())
@@ -743,6 +939,7 @@ class QueueModelPropertyTest
         {
             final List<QueueModel.Handle> closed = model.closeConsumer(consumer);
             held.removeIf(h -> h.handle().consumer == consumer);
+            batches.remove(consumer);
             consumers[consumer].close();
             consumers[consumer] = newConsumer(consumer);
             return "closed with " + closed.size() + " lease(s) held; a new consumer takes its place";

@@ -117,24 +117,78 @@ final class ReadmeExampleTest
             "public final class ReadmeFields\n{\n" +
             "    public static void run(final Producer producer, final Consumer consumer)\n    {\n" +
             snippet + "    }\n}\n";
-        final Path file = dir.resolve("ReadmeFields.java");
-        Files.writeString(file, source, StandardCharsets.UTF_8);
-        final ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-        final int compiled = ToolProvider.getSystemJavaCompiler().run(null, diagnostics, diagnostics,
-            "--release", "17", "-proc:none", "-cp", System.getProperty("java.class.path"), "-d", dir.toString(),
-            file.toString());
-        assertEquals(0, compiled, () -> "javac: " + diagnostics.toString(StandardCharsets.UTF_8) + "\n" + source);
+        // The test's class path (Chronicle's jars): its manifests name jars that are not there, so no -Werror.
+        compile(dir, "ReadmeFields", source, System.getProperty("java.class.path"), false);
 
         final IpcQueue queue = queues.create(QueueConfig.builder().capacity(16).maxPayloadLength(64).build());
         try (Producer producer = queue.producer();
              Consumer consumer = queue.consumer();
-             java.net.URLClassLoader loader = new java.net.URLClassLoader(
-                 new java.net.URL[]{ dir.toUri().toURL() }, getClass().getClassLoader()))
+             java.net.URLClassLoader loader = loaderOf(dir))
         {
             loader.loadClass("ReadmeFields").getMethod("run", Producer.class, Consumer.class)
                 .invoke(null, producer, consumer);
             assertNull(consumer.tryLease(), "the snippet's message was sent, read and acked");
         }
+    }
+
+    @Test
+    void theReadmeBatchSnippetCompilesAndRuns(@TempDir final Path dir) throws Exception
+    {
+        final String readme = Files.readString(README, StandardCharsets.UTF_8);
+        final String snippet = javaBlockAfter(readme, "Batches: many messages per call");
+        final String source = "import io.ipcq.*;\n" +
+            "import org.agrona.DirectBuffer;\n" +
+            "import java.time.Duration;\n" +
+            "public final class ReadmeBatch\n{\n" +
+            "    static int processed;\n" +
+            "    static void process(final long id, final int deliveryCount, final DirectBuffer payload, " +
+            "final int length)\n    {\n        processed++;\n    }\n" +
+            "    public static int run(final Producer producer, final Consumer consumer, final byte[][] orders)\n" +
+            "    {\n" + snippet + "        return processed;\n    }\n}\n";
+        // Only ipc-core and Agrona, as a user has them: the batch API needs nothing else.
+        compile(dir, "ReadmeBatch", source, libraryClassPath(), true);
+
+        final IpcQueue queue = queues.create(QueueConfig.builder().capacity(16).maxPayloadLength(64).build());
+        try (Producer producer = queue.producer();
+             Consumer consumer = queue.consumer();
+             java.net.URLClassLoader loader = loaderOf(dir))
+        {
+            final byte[][] orders = { "BUY 1".getBytes(StandardCharsets.UTF_8),
+                "BUY 2".getBytes(StandardCharsets.UTF_8), "SELL 3".getBytes(StandardCharsets.UTF_8) };
+            final Object processed = loader.loadClass("ReadmeBatch")
+                .getMethod("run", Producer.class, Consumer.class, byte[][].class)
+                .invoke(null, producer, consumer, orders);
+            assertEquals(3, processed, "the snippet sent, leased and processed the three orders");
+            assertNull(consumer.tryLease(), "and acked them");
+            assertEquals(0, consumer.heldLeases());
+        }
+    }
+
+    /**
+     * Compiles a README snippet wrapped as class {@code name} into {@code dir}; javac's errors (with {@code strict},
+     * its warnings too) fail the test.
+     */
+    private static void compile(
+        final Path dir, final String name, final String source, final String classPath, final boolean strict)
+        throws IOException
+    {
+        final Path file = dir.resolve(name + ".java");
+        Files.writeString(file, source, StandardCharsets.UTF_8);
+        final ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
+        final List<String> options = new ArrayList<>(List.of("--release", "17", "-proc:none"));
+        if (strict)
+        {
+            options.addAll(List.of("-Xlint:all", "-Werror"));
+        }
+        options.addAll(List.of("-cp", classPath, "-d", dir.toString(), file.toString()));
+        final int compiled = ToolProvider.getSystemJavaCompiler().run(null, diagnostics, diagnostics,
+            options.toArray(new String[0]));
+        assertEquals(0, compiled, () -> "javac: " + diagnostics.toString(StandardCharsets.UTF_8) + "\n" + source);
+    }
+
+    private java.net.URLClassLoader loaderOf(final Path dir) throws IOException
+    {
+        return new java.net.URLClassLoader(new java.net.URL[]{ dir.toUri().toURL() }, getClass().getClassLoader());
     }
 
     /** The first {@code ```java} block after the heading. */

@@ -81,6 +81,50 @@ public final class RingConsumer
      */
     public boolean tryLeaseNext(final int holder, final SlotLease lease, final long leaseTimeoutMs)
     {
+        return leaseAtCursor(holder, lease, null, 0, 0, leaseTimeoutMs) == 1;
+    }
+
+    /**
+     * #5b: leases up to {@code max} messages at the lease cursor with one cursor step: the message at the cursor
+     * {@code c} as #5 does (stepping over what needs no first delivery), then the messages of {@code c + 1},
+     * {@code c + 2}, ... each by its own lease-state CAS, stopping at the first position whose message is not there
+     * READY or REQUEUED; then one cursor CAS {@code c -> c + k}. Between the state CASes and the cursor CAS the
+     * batch's slots are LEASED ahead of the cursor: other consumers step over them as over any delivered position
+     * (#5), and if this consumer dies there the reaper revokes them (#14).
+     *
+     * @param holder         the consumer's participant index + 1.
+     * @param leases         filled in from {@code leases[from]} on, in position order.
+     * @param from           the first entry to fill.
+     * @param max            how many at most (at most the capacity: one lap of distinct slots).
+     * @param leaseTimeoutMs how long the leases last from now.
+     * @return how many were leased, 0 if none.
+     * @throws CorruptQueueException if the lease cursor is one the protocol cannot produce.
+     */
+    public int tryLeaseNext(
+        final int holder, final SlotLease[] leases, final int from, final int max, final long leaseTimeoutMs)
+    {
+        if (max <= 0)
+        {
+            return 0;
+        }
+        final int following = Math.min(max, capacity) - 1;
+        return leaseAtCursor(holder, leases[from], leases, from + 1, following, leaseTimeoutMs);
+    }
+
+    /**
+     * #5, and #5b when {@code following > 0}: the lease at the cursor, then up to {@code following} more right after
+     * it, then one cursor CAS.
+     *
+     * @return how many were leased.
+     */
+    private int leaseAtCursor(
+        final int holder,
+        final SlotLease lease,
+        final SlotLease[] more,
+        final int moreFrom,
+        final int following,
+        final long leaseTimeoutMs)
+    {
         final AtomicBuffer slots = this.slots;
         final AtomicBuffer laneEntry = this.laneEntry;
         int steps = 0;
@@ -102,7 +146,7 @@ public final class RingConsumer
                     {
                         checkCursor(cursor);
                     }
-                    return false;
+                    return 0;
                 }
                 committedHere = held == cursor;
             }
@@ -115,7 +159,7 @@ public final class RingConsumer
                     {
                         checkCursor(cursor);
                     }
-                    return false;
+                    return 0;
                 }
                 committedHere = sequence == cursor + 1;
             }
@@ -138,13 +182,26 @@ public final class RingConsumer
                         {
                             CrashPoint.LEASE_AFTER_STATE_CAS.reached();
                         }
-                        laneEntry.compareAndSetLong(LaneDescriptor.LEASE_CURSOR_OFFSET, cursor, cursor + 1);
+                        final int count = following == 0 ? 1 :
+                            1 + leaseFollowing(holder, cursor + 1, more, moreFrom, following);
+                        if (CrashPoint.ENABLED && following > 0)
+                        {
+                            CrashPoint.BATCH_LEASE_BEFORE_CURSOR_CAS.reached();
+                        }
+                        // One step for the whole batch; failure is fine: someone saw the first LEASED and helped.
+                        laneEntry.compareAndSetLong(LaneDescriptor.LEASE_CURSOR_OFFSET, cursor, cursor + count);
                         if (CrashPoint.ENABLED)
                         {
                             CrashPoint.LEASE_AFTER_CURSOR_CAS.reached();
                         }
                         completeLease(lease, slot, cursor, leased, priorDeadline, leaseTimeoutMs);
-                        return true;
+                        for (int i = 1; i < count; i++)
+                        {
+                            final SlotLease next = more[moreFrom + i - 1];
+                            completeLease(next, next.slotOffset, next.position, next.leasedWord, next.priorDeadline,
+                                leaseTimeoutMs);
+                        }
+                        return count;
                     }
                     continue;
                 }
@@ -162,7 +219,7 @@ public final class RingConsumer
                 checkCursor(cursor);
                 if (++jumps > MAX_JUMPS)
                 {
-                    return false;
+                    return 0;
                 }
                 jumpCursor(cursor);
                 steps = 0;
@@ -170,6 +227,53 @@ public final class RingConsumer
             }
             laneEntry.compareAndSetLong(LaneDescriptor.LEASE_CURSOR_OFFSET, cursor, cursor + 1);
         }
+    }
+
+    /**
+     * #5b, after the lease at the cursor {@code c}: leases the messages of {@code c + 1}, {@code c + 2}, ... as #5
+     * does at the cursor (the message of the position in its slot, the sequence read on both sides of the word,
+     * READY or REQUEUED, CAS to LEASED), stopping at the first that is not. Only the state CASes: each entry keeps
+     * the word read before it for the deadline CAS that {@link #completeLease} does after the cursor step.
+     *
+     * @return how many were leased.
+     */
+    private int leaseFollowing(
+        final int holder, final long first, final SlotLease[] leases, final int from, final int max)
+    {
+        final AtomicBuffer slots = this.slots;
+        int count = 0;
+        while (count < max)
+        {
+            final long position = first + count;
+            final int slot = ring.slotOffset(position);
+            final long sequence = slots.getLongVolatile(slot + SEQUENCE_OFFSET);
+            final boolean committedHere = isSkipped(sequence) ?
+                slots.getLong(slot + POSITION_OFFSET) == position : sequence == position + 1;
+            if (!committedHere)
+            {
+                return count;
+            }
+            final long word = slots.getLongVolatile(slot + LEASE_STATE_OFFSET);
+            final int state = state(word);
+            if ((state != READY && state != REQUEUED) || slots.getLongVolatile(slot + SEQUENCE_OFFSET) != sequence)
+            {
+                return count;
+            }
+            final long priorDeadline = slots.getLongVolatile(slot + DEADLINE_OFFSET);
+            final long leased = next(word, LEASED, holder);
+            if (!slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, word, leased))
+            {
+                // Taken by a consumer that stepped the cursor past our first position: the rest is its turn.
+                return count;
+            }
+            final SlotLease lease = leases[from + count];
+            lease.position = position;
+            lease.slotOffset = slot;
+            lease.leasedWord = leased;
+            lease.priorDeadline = priorDeadline;
+            count++;
+        }
+        return count;
     }
 
     /**

@@ -77,6 +77,44 @@ public final class RingProducer
      */
     public long tryClaim(final int holder, final long[] fullEpochsSeen)
     {
+        return claimRun(holder, 1, fullEpochsSeen, null);
+    }
+
+    /**
+     * #1d: claims up to {@code max} positions with one tail step. The slot of the tail is dealt with as #1 does
+     * (help the tail, skip held slots, FULL); once it is free for the tail {@code t}, the run of slots free for
+     * {@code t + 1}, {@code t + 2}, ... right after it (at most {@code max}, at most a lap) is taken with one tail CAS
+     * {@code t -> t + k}, then each slot by its own CLAIMED CAS, as #1. A slot that is not free for its position (it
+     * still holds a message, or a claim of an earlier lap) ends the run: the caller claims again for the rest, and
+     * that claim skips or answers FULL as #1 does.
+     *
+     * @param holder         the producer's participant index + 1.
+     * @param max            how many positions at most.
+     * @param fullEpochsSeen as for {@link #tryClaim(int, long[])}.
+     * @param claimed        at least {@code max} entries: the positions claimed, in order, from index 0. (Also the
+     *                       scratch space for the FREE words read before the tail CAS: no allocation.)
+     * @return how many positions were claimed (at least 1: a position the reaper tombstoned while this producer
+     * stalled after its tail CAS is not claimed, and if that was every one, the claim starts again), or
+     * {@link #FULL} or {@link #SEALED}.
+     * @throws io.ipcq.CorruptQueueException if the tail and the slot at it contradict each other.
+     */
+    public int tryClaim(final int holder, final int max, final long[] fullEpochsSeen, final long[] claimed)
+    {
+        if (max < 1 || max > claimed.length)
+        {
+            throw new IllegalArgumentException("claim of " + max + " positions into " + claimed.length + " entries");
+        }
+        return (int)claimRun(holder, Math.min(max, capacity), fullEpochsSeen, claimed);
+    }
+
+    /**
+     * #1 (with #1a, #1b, #1c) and, when {@code max > 1}, #1d.
+     *
+     * @return without {@code claimed} (then {@code max} is 1): the position; with it: how many were claimed into it;
+     * or {@link #FULL} or {@link #SEALED}.
+     */
+    private long claimRun(final int holder, final int max, final long[] fullEpochsSeen, final long[] claimed)
+    {
         final AtomicBuffer slots = this.slots;
         final AtomicBuffer laneEntry = this.laneEntry;
         while (true)
@@ -95,23 +133,47 @@ public final class RingProducer
                 // tail CAS long enough for the reaper to tombstone the position (it cannot know who claimed it),
                 // the CAS fails and the producer claims again instead of overwriting the repair.
                 final long free = slots.getLongVolatile(slot + LEASE_STATE_OFFSET);
-                if (laneEntry.compareAndSetLong(LaneDescriptor.TAIL_OFFSET, tail, tail + 1))
+                // #1d: the run of slots free for their positions right after the tail, each word read after its
+                // sequence and before the tail CAS, as the first one's (kept in claimed[], the caller's space).
+                int run = 1;
+                while (run < max)
+                {
+                    final int runSlot = ring.slotOffset(tail + run);
+                    if (slots.getLongVolatile(runSlot + SEQUENCE_OFFSET) != tail + run)
+                    {
+                        break;
+                    }
+                    claimed[run] = slots.getLongVolatile(runSlot + LEASE_STATE_OFFSET);
+                    run++;
+                }
+                if (laneEntry.compareAndSetLong(LaneDescriptor.TAIL_OFFSET, tail, tail + run))
                 {
                     if (CrashPoint.ENABLED)
                     {
                         CrashPoint.CLAIM_AFTER_TAIL_CAS.reached();
                     }
-                    if (state(free) == FREE &&
-                        slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, free, next(free, CLAIMED, holder)))
+                    if (claimed == null)
                     {
-                        slots.putLong(slot + POSITION_OFFSET, tail);
-                        slots.putLong(slot + MESSAGE_ID_OFFSET, ring.messageId(tail));
-                        slots.putInt(slot + DELIVERY_COUNT_OFFSET, 0);
-                        if (CrashPoint.ENABLED)
+                        if (claimSlot(slot, tail, free, holder))
                         {
-                            CrashPoint.CLAIM_AFTER_CLAIMED.reached();
+                            return tail;
                         }
-                        return tail;
+                        continue;
+                    }
+                    int count = 0;
+                    for (int i = 0; i < run; i++)
+                    {
+                        final long position = tail + i;
+                        // Read before claimed[count] is overwritten (count <= i).
+                        final long word = i == 0 ? free : claimed[i];
+                        if (claimSlot(ring.slotOffset(position), position, word, holder))
+                        {
+                            claimed[count++] = position;
+                        }
+                    }
+                    if (count > 0)
+                    {
+                        return count;
                     }
                     continue;
                 }
@@ -137,6 +199,29 @@ public final class RingProducer
                 return FULL;
             }
         }
+    }
+
+    /**
+     * #1, after the tail CAS: the CLAIMED CAS from the FREE word read before it, then the Position word, message id
+     * and delivery count 0.
+     *
+     * @return false if the reaper tombstoned the position while this producer stalled (nothing written).
+     */
+    private boolean claimSlot(final int slot, final long position, final long free, final int holder)
+    {
+        if (state(free) == FREE &&
+            slots.compareAndSetLong(slot + LEASE_STATE_OFFSET, free, next(free, CLAIMED, holder)))
+        {
+            slots.putLong(slot + POSITION_OFFSET, position);
+            slots.putLong(slot + MESSAGE_ID_OFFSET, ring.messageId(position));
+            slots.putInt(slot + DELIVERY_COUNT_OFFSET, 0);
+            if (CrashPoint.ENABLED)
+            {
+                CrashPoint.CLAIM_AFTER_CLAIMED.reached();
+            }
+            return true;
+        }
+        return false;
     }
 
     /**

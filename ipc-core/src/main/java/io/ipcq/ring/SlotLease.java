@@ -15,6 +15,8 @@ public final class SlotLease
     int deliveryCount;
     int payloadLength;
     long messageId;
+    /** Between a batch's state CAS and its completion (#5b): the deadline word read before the CAS. */
+    long priorDeadline;
 
     public RingConsumer ring()
     {

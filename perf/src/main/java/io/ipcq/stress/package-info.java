@@ -13,6 +13,10 @@
  *   <li>redelivery: {@code ReleaseRedelivery} (a released message goes to exactly one scanning consumer);</li>
  *   <li>producers: {@code TwoProducersOneFreeSlot}, {@code TwoProducersTwoFreeSlots} (FULL only when full),
  *       {@code ClaimRepair} (a claim tombstoned by the reaper is never written by its late producer);</li>
+ *   <li>batches: {@code BatchLeaseSingleLease} (a batch lease's run of state CASes and one cursor CAS against a
+ *       single lease: each message leased exactly once, the cursor never passes one neither took),
+ *       {@code BatchClaimSingleClaim} (a batch claim's one tail CAS against a single claim: each position claimed
+ *       once, no message lost);</li>
  *   <li>redrive: {@code RedriveCommitRepair}, {@code RedriveCommitDeadLetterRepair} (a redrive's commit by CAS against
  *       the reaper's repair of its claim, from the lane's side and from the dead-letter ring's: the message ends in
  *       exactly one place);</li>

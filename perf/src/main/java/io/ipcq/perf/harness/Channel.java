@@ -46,6 +46,26 @@ interface Channel extends AutoCloseable
          * @return true if the message was published; false if the queue had no room.
          */
         boolean offer(long intendedNs, long sequence, long sentNs);
+
+        /**
+         * @return how many messages {@link #offerBatch} sends at most; 1 for a sender that sends one at a time.
+         */
+        default int batchSize()
+        {
+            return 1;
+        }
+
+        /**
+         * Sends up to {@link #batchSize()} messages at once, with sequences from {@code firstSequence} on; a
+         * message whose sequence has no bit of {@code stampMask} set carries the send time (intended = sent), the
+         * others 0, as the producer loop stamps single offers.
+         *
+         * @return how many were published, a prefix of the batch; 0 if the queue had no room.
+         */
+        default int offerBatch(final long firstSequence, final long stampMask)
+        {
+            throw new UnsupportedOperationException("sends one message at a time");
+        }
     }
 
     interface Receiver

@@ -3,8 +3,10 @@ package io.ipcq.perf.harness;
 import io.ipcq.Consumer;
 import io.ipcq.IpcQueue;
 import io.ipcq.Lease;
+import io.ipcq.LeaseBatch;
 import io.ipcq.Producer;
 import io.ipcq.QueueConfig;
+import io.ipcq.SendBatch;
 import io.ipcq.SendResult;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -16,18 +18,27 @@ import java.time.Duration;
 /**
  * ipcq: one queue file of one lane. Send is {@code trySend} (a copy of the 64-byte message); receive is
  * {@code tryLease}, read in place, then {@code ack} once the sink has returned: every message is leased and acked.
+ * With a batch of more than 1 (system {@code ipcq-batch}): the producer loop sends {@code batch} messages per
+ * {@code trySend(lane, SendBatch)} and a poll leases up to {@code batch} with {@code tryLease(LeaseBatch, max)},
+ * hands each to the sink, then {@code ackAll}.
  */
 final class IpcqChannel implements Channel
 {
+    /** Messages per batch of {@code ipcq-batch}: within a consumer's default maximum of held leases (64). */
+    static final int BATCH = 32;
+
     private final Path path;
     private final boolean created;
     private final IpcQueue queue;
-    private final IpcqSender[] senders = new IpcqSender[Control.MAX_THREADS];
-    private final IpcqReceiver[] receivers = new IpcqReceiver[Control.MAX_THREADS];
+    private final Sender[] senders = new Sender[Control.MAX_THREADS];
+    private final Receiver[] receivers = new Receiver[Control.MAX_THREADS];
 
-    IpcqChannel(final Path path, final boolean create, final int capacity)
+    private final int batch;
+
+    IpcqChannel(final Path path, final boolean create, final int capacity, final int batch)
     {
         this.path = path;
+        this.batch = batch;
         this.created = create;
         if (create)
         {
@@ -49,7 +60,8 @@ final class IpcqChannel implements Channel
     {
         if (senders[index] == null)
         {
-            senders[index] = new IpcqSender(queue.producer());
+            senders[index] = batch > 1 ? new IpcqBatchSender(queue.producer(), batch) :
+                new IpcqSender(queue.producer());
         }
         return senders[index];
     }
@@ -59,7 +71,8 @@ final class IpcqChannel implements Channel
     {
         if (receivers[index] == null)
         {
-            receivers[index] = new IpcqReceiver(queue.consumer());
+            receivers[index] = batch > 1 ? new IpcqBatchReceiver(queue.consumer(), batch) :
+                new IpcqReceiver(queue.consumer());
         }
         return receivers[index];
     }
@@ -151,6 +164,104 @@ final class IpcqChannel implements Channel
                 throw new IllegalStateException("ack fenced: lease " + lease + " was taken away");
             }
             return 1;
+        }
+    }
+
+    /** Fills a batch of messages (each its own buffer: the batch keeps references), sends it with one call. */
+    private static final class IpcqBatchSender implements Sender
+    {
+        private final Producer producer;
+        private final UnsafeBuffer[] messages;
+        private final SendBatch batch;
+
+        IpcqBatchSender(final Producer producer, final int size)
+        {
+            this.producer = producer;
+            this.messages = new UnsafeBuffer[size];
+            this.batch = new SendBatch(size);
+            for (int m = 0; m < size; m++)
+            {
+                messages[m] = new UnsafeBuffer(ByteBuffer.allocateDirect(MESSAGE_LENGTH));
+                for (int i = 0; i < MESSAGE_LENGTH; i++)
+                {
+                    messages[m].putByte(i, (byte)i);
+                }
+            }
+        }
+
+        @Override
+        public boolean offer(final long intendedNs, final long sequence, final long sentNs)
+        {
+            final UnsafeBuffer message = messages[0];
+            message.putLong(INTENDED_OFFSET, intendedNs);
+            message.putLong(SEQUENCE_OFFSET, sequence);
+            message.putLong(SENT_OFFSET, sentNs);
+            batch.clear().add(message, 0, MESSAGE_LENGTH);
+            return send() == 1;
+        }
+
+        @Override
+        public int batchSize()
+        {
+            return messages.length;
+        }
+
+        @Override
+        public int offerBatch(final long firstSequence, final long stampMask)
+        {
+            final SendBatch batch = this.batch.clear();
+            for (int m = 0; m < messages.length; m++)
+            {
+                final long sequence = firstSequence + m;
+                final long stamp = (sequence & stampMask) == 0 ? System.nanoTime() : 0;
+                final UnsafeBuffer message = messages[m];
+                message.putLong(INTENDED_OFFSET, stamp);
+                message.putLong(SEQUENCE_OFFSET, sequence);
+                message.putLong(SENT_OFFSET, stamp);
+                batch.add(message, 0, MESSAGE_LENGTH);
+            }
+            return send();
+        }
+
+        private int send()
+        {
+            final int sent = producer.trySend(0, batch);
+            if (batch.result() == SendResult.SEALED)
+            {
+                throw new IllegalStateException("queue answered " + batch.result());
+            }
+            return sent;
+        }
+    }
+
+    /** Leases up to a batch per poll, hands each message to the sink, then acks them all. */
+    private static final class IpcqBatchReceiver implements Receiver
+    {
+        private final Consumer consumer;
+        private final LeaseBatch batch;
+
+        IpcqBatchReceiver(final Consumer consumer, final int size)
+        {
+            this.consumer = consumer;
+            this.batch = new LeaseBatch(size);
+        }
+
+        @Override
+        public int poll(final MessageSink sink)
+        {
+            final LeaseBatch batch = this.batch;
+            final int leased = consumer.tryLease(batch, batch.capacity());
+            for (int i = 0; i < leased; i++)
+            {
+                final DirectBuffer payload = batch.payload(i);
+                sink.onMessage(payload.getLong(INTENDED_OFFSET), payload.getLong(SEQUENCE_OFFSET),
+                    payload.getLong(SENT_OFFSET));
+            }
+            if (leased > 0 && batch.ackAll() != leased)
+            {
+                throw new IllegalStateException("ack fenced: a lease of the batch was taken away");
+            }
+            return leased;
         }
     }
 }

@@ -284,6 +284,7 @@ abstract class RoleThread extends Thread
             final Channel.Sender sender = channel.sender(localIndex);
             final Control ctl = this.ctl;
             final long stampMask = scenario.timestampStride - 1;
+            final boolean batched = sender.batchSize() > 1;
             long sequence = ctl.sent(slot);
             long full = ctl.full(slot);
             int iterations = 0;
@@ -297,6 +298,22 @@ abstract class RoleThread extends Thread
                     {
                         break;
                     }
+                }
+                if (batched)
+                {
+                    final int sent = sender.offerBatch(sequence, stampMask);
+                    if (sent > 0)
+                    {
+                        sequence += sent;
+                        ctl.sentRelease(slot, sequence);
+                        idle = 0;
+                    }
+                    else
+                    {
+                        full++;
+                        idle(idle++);
+                    }
+                    continue;
                 }
                 final long stamp = (sequence & stampMask) == 0 ? System.nanoTime() : 0;
                 if (sender.offer(stamp, sequence, stamp))

@@ -16,7 +16,9 @@ enum SystemKind
     ARRAY_BLOCKING_QUEUE("array-blocking-queue", false),
     JCTOOLS_MPMC("jctools-mpmc", false),
     IPCQ_BRIDGE("ipcq-bridge", true),
-    JETSTREAM("jetstream", true);
+    JETSTREAM("jetstream", true),
+    /** ipcq with the batch APIs: sends of {@link IpcqChannel#BATCH} per tail step, leases of as many per cursor step. */
+    IPCQ_BATCH("ipcq-batch", true);
 
     final String id;
     final boolean crossProcess;
@@ -48,6 +50,9 @@ enum SystemKind
         }
         switch (this)
         {
+            case IPCQ_BATCH:
+                return scenario.isRtt() || scenario.isPaced() ?
+                    "batches are for streams: a ping-pong or a paced send has one message to send at a time" : null;
             case FLOOR:
                 return scenario.isRtt() ? null :
                     "a bare counter ping-pong: no queue, one message in flight, nothing to stream";
@@ -77,7 +82,10 @@ enum SystemKind
                 return new FloorChannel(runDir.resolve(FloorChannel.FILE_NAME).toFile(), create,
                     "pong".equals(name) ? 128 : 0);
             case IPCQ:
-                return new IpcqChannel(runDir.resolve("ipcq-" + name + ".q"), create, scenario.capacity);
+                return new IpcqChannel(runDir.resolve("ipcq-" + name + ".q"), create, scenario.capacity, 1);
+            case IPCQ_BATCH:
+                return new IpcqChannel(runDir.resolve("ipcq-batch-" + name + ".q"), create, scenario.capacity,
+                    IpcqChannel.BATCH);
             case AGRONA_ONE_TO_ONE:
                 return new AgronaChannel(runDir.resolve("agrona-o2o-" + name + ".ring").toFile(), create,
                     scenario.capacity, false);

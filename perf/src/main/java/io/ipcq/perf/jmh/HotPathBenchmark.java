@@ -4,8 +4,10 @@ import io.ipcq.Claim;
 import io.ipcq.Consumer;
 import io.ipcq.IpcQueue;
 import io.ipcq.Lease;
+import io.ipcq.LeaseBatch;
 import io.ipcq.Producer;
 import io.ipcq.QueueConfig;
+import io.ipcq.SendBatch;
 import io.ipcq.SendResult;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,6 +18,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -37,6 +40,10 @@ import java.util.concurrent.TimeUnit;
  *   part).</li>
  *   <li>{@code trySendLeaseAck}: the whole hand-off: trySend (copy), tryLease, read, ack.</li>
  *   <li>{@code trySendFull}: trySend on a full lane (answers FULL).</li>
+ *   <li>{@code sendBatch}, {@code leaseBatchAckAll}, {@code sendLeaseAckBatch}: the same three with batches of
+ *   {@code batch} messages ({@code Producer.trySend(lane, SendBatch)}: one tail CAS per batch;
+ *   {@code Consumer.tryLease(LeaseBatch, max)}: one cursor CAS per batch, then {@code ackAll}), 1024 messages per
+ *   invocation; still one op = one message, so they compare with the single-message ones directly.</li>
  * </ul>
  * {@code java -jar perf/target/benchmarks.jar io.ipcq.perf.jmh -prof gc} with the flags of scripts/lib.sh.
  */
@@ -139,6 +146,88 @@ public class HotPathBenchmark
         {
             fill();
         }
+    }
+
+    /** The batch objects and their size. */
+    @State(Scope.Thread)
+    public static class Batches
+    {
+        @Param({ "16", "64" })
+        int batch;
+        SendBatch sends;
+        LeaseBatch leases;
+
+        @Setup(Level.Trial)
+        public void make()
+        {
+            sends = new SendBatch(batch);
+            leases = new LeaseBatch(batch);
+        }
+
+        /** The same message {@code batch} times. */
+        SendBatch fill(final UnsafeBuffer message)
+        {
+            sends.clear();
+            for (int i = 0; i < batch; i++)
+            {
+                sends.add(message, 0, LENGTH);
+            }
+            return sends;
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(CAPACITY)
+    public void sendBatch(final DrainedLane lane, final Batches batches)
+    {
+        final SendBatch sends = batches.fill(lane.message);
+        for (int i = 0; i < CAPACITY; i += batches.batch)
+        {
+            if (lane.producer.trySend(0, sends) != batches.batch)
+            {
+                throw new IllegalStateException("lane full at " + i);
+            }
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(CAPACITY)
+    public long leaseBatchAckAll(final FilledLane lane, final Batches batches)
+    {
+        long sum = 0;
+        for (int i = 0; i < CAPACITY; i += batches.batch)
+        {
+            sum += leaseReadAckAll(lane.consumer, batches);
+        }
+        return sum;
+    }
+
+    /** One batch lease, a read of each message, one ackAll. */
+    private static long leaseReadAckAll(final Consumer consumer, final Batches batches)
+    {
+        final LeaseBatch leases = batches.leases;
+        final int leased = consumer.tryLease(leases, batches.batch);
+        long sum = 0;
+        for (int j = 0; j < leased; j++)
+        {
+            sum += leases.payload(j).getLong(0);
+        }
+        leases.ackAll();
+        return sum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(CAPACITY)
+    public long sendLeaseAckBatch(final Lane lane, final Batches batches)
+    {
+        final SendBatch sends = batches.fill(lane.message);
+        long sum = 0;
+        for (int i = 0; i < CAPACITY; i += batches.batch)
+        {
+            lane.producer.trySend(0, sends);
+            sum += leaseReadAckAll(lane.consumer, batches);
+        }
+        return sum;
     }
 
     @Benchmark
