@@ -6,6 +6,7 @@ import io.ipcq.Lease;
 import io.ipcq.Producer;
 import io.ipcq.QueueConfig;
 import io.ipcq.SendResult;
+import io.ipcq.wait.WaitStrategy;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -14,21 +15,35 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * ipcq: one queue file of one lane. Send is {@code trySend} (a copy of the 64-byte message); receive is
- * {@code tryLease}, read in place, then {@code ack} once the sink has returned: every message is leased and acked.
+ * ipcq: one queue file of one lane, used through the blocking calls as an application would: send is
+ * {@code send(..., timeout)} (a copy of the 64-byte message, waiting for room in a full lane), receive is
+ * {@code lease(timeout)}, read in place, then {@code ack} once the sink has returned: every message is leased and
+ * acked. Both handles wait with the default strategy (spin, yield, then block in the kernel until woken), or with
+ * {@code busySpin()} for the ipcq-busy-spin row: the two rows differ only in how they wait.
  */
 final class IpcqChannel implements Channel
 {
+    /**
+     * How long one send or receive waits before it answers FULL or nothing, so the harness's loop gets control
+     * back (to see the round end). Messages come far more often than this except between rounds.
+     */
+    private static final Duration WAIT = Duration.ofMillis(1);
+
     private final Path path;
     private final boolean created;
     private final IpcQueue queue;
     private final IpcqSender[] senders = new IpcqSender[Control.MAX_THREADS];
     private final IpcqReceiver[] receivers = new IpcqReceiver[Control.MAX_THREADS];
+    private final WaitStrategy strategy;
 
-    IpcqChannel(final Path path, final boolean create, final int capacity)
+    /**
+     * @param busySpin true to wait with {@link WaitStrategy#busySpin()}, false with the default.
+     */
+    IpcqChannel(final Path path, final boolean create, final int capacity, final boolean busySpin)
     {
         this.path = path;
         this.created = create;
+        this.strategy = busySpin ? WaitStrategy.busySpin() : WaitStrategy.spinThenBlock();
         if (create)
         {
             queue = IpcQueue.create(path, QueueConfig.builder()
@@ -49,7 +64,7 @@ final class IpcqChannel implements Channel
     {
         if (senders[index] == null)
         {
-            senders[index] = new IpcqSender(queue.producer());
+            senders[index] = new IpcqSender(queue.producer().waitStrategy(strategy));
         }
         return senders[index];
     }
@@ -59,7 +74,7 @@ final class IpcqChannel implements Channel
     {
         if (receivers[index] == null)
         {
-            receivers[index] = new IpcqReceiver(queue.consumer());
+            receivers[index] = new IpcqReceiver(queue.consumer().waitStrategy(strategy));
         }
         return receivers[index];
     }
@@ -95,7 +110,7 @@ final class IpcqChannel implements Channel
             message.putLong(INTENDED_OFFSET, intendedNs);
             message.putLong(SEQUENCE_OFFSET, sequence);
             message.putLong(SENT_OFFSET, sentNs);
-            final SendResult result = producer.trySend(0, message, 0, MESSAGE_LENGTH);
+            final SendResult result = producer.send(0, message, 0, MESSAGE_LENGTH, WAIT);
             if (result == SendResult.OK)
             {
                 return true;
@@ -120,7 +135,7 @@ final class IpcqChannel implements Channel
         @Override
         public int poll(final MessageSink sink)
         {
-            final Lease lease = consumer.tryLease();
+            final Lease lease = consumer.lease(WAIT);
             if (lease == null)
             {
                 return 0;
@@ -131,7 +146,7 @@ final class IpcqChannel implements Channel
         @Override
         public int await(final MessageSink sink, final long timeoutNs)
         {
-            // The consumer's default wait strategy: spin, yield, then sleep in the kernel until a send wakes it.
+            // The default strategy: spin, yield, then sleep in the kernel until a send wakes it.
             final Lease lease = consumer.lease(Duration.ofNanos(timeoutNs));
             if (lease == null)
             {
