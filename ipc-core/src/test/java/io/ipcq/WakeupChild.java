@@ -44,6 +44,7 @@ public final class WakeupChild
                     WakeupScenarios.noWakeCallWithoutSleepers(dir.resolve(prefix + "4"));
                     WakeupScenarios.idleConsumerWakesRarely(dir.resolve(prefix + "5"));
                     WakeupScenarios.strategiesKeepTheirTimeout(dir.resolve(prefix + "6"));
+                    WakeupScenarios.sleeperInAHighRowIsWoken(dir.resolve(prefix + "7"));
                     System.out.println("PASSED");
                 }
                 case "sleep" ->

@@ -65,6 +65,45 @@ final class WakeupScenarios
         }
     }
 
+    /**
+     * A consumer sleeping in a row above others is woken: wakers scan only the rows below the lane's bound, which
+     * the sleeper raised to its row + 1 before it registered (#W1), and never lowered after.
+     */
+    static void sleeperInAHighRowIsWoken(final Path path) throws Exception
+    {
+        try (IpcQueue queue = IpcQueue.create(path, config(16));
+             Producer producer = queue.producer();
+             Producer second = queue.producer();
+             Producer third = queue.producer();
+             Consumer consumer = queue.consumer())
+        {
+            assertEquals(0, queue.waits().sleeperRows(0, false), "no one has slept on lane 0 yet");
+            for (int round = 0; round < 2; round++)
+            {
+                final CompletableFuture<String> leased = async(() ->
+                {
+                    try (Lease lease = consumer.lease(Duration.ofSeconds(30)))
+                    {
+                        assertNotNull(lease, "no lease: " + consumer.status());
+                        lease.ack();
+                        return "ok";
+                    }
+                });
+                awaitTrue(() -> queue.waits().registeredRows(0, false) == 1, "consumer registered");
+                assertEquals(consumer.row + 1, queue.waits().sleeperRows(0, false), "bound of the rows to scan");
+                final long wakeCalls = WaitStats.wakeCalls();
+                assertEquals(SendResult.OK, producer.trySend(0, "x".getBytes(StandardCharsets.UTF_8)));
+                assertEquals("ok", leased.get(STUCK.toSeconds(), TimeUnit.SECONDS));
+                assertEquals(1, WaitStats.wakeCalls() - wakeCalls, "the sleeper in row " + consumer.row + " woken");
+            }
+            assertEquals(consumer.row + 1, queue.waits().sleeperRows(0, false), "the bound stays after the wake");
+        }
+        finally
+        {
+            IpcQueue.delete(path);
+        }
+    }
+
     /** A producer blocked on FULL is woken by an ack. */
     static void producerIsWokenByFree(final Path path) throws Exception
     {

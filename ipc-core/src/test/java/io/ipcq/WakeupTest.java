@@ -32,6 +32,12 @@ class WakeupTest
     }
 
     @Test
+    void sleeperInAHighRowIsWoken() throws Exception
+    {
+        WakeupScenarios.sleeperInAHighRowIsWoken(queues.newPath());
+    }
+
+    @Test
     void producerIsWokenByFree() throws Exception
     {
         WakeupScenarios.producerIsWokenByFree(queues.newPath());

@@ -60,7 +60,10 @@ public final class WaitRegistry
     public void wake(final int lane, final boolean room)
     {
         final int laneBit = 1 << lane;
-        for (int row = 0; row < capacity; row++)
+        // Read after the count (so after the commit's CAS): a sleeper raised it before its count, see #W1.
+        final int knownRows = sleeperRows(lane, room);
+        final int rows = knownRows <= 0 || knownRows > capacity ? capacity : knownRows;
+        for (int row = 0; row < rows; row++)
         {
             final int rowOffset = rowOffset(row);
             final int registration = buffer.getIntVolatile(rowOffset + REGISTRATION_OFFSET);
@@ -134,6 +137,28 @@ public final class WaitRegistry
     }
 
     /**
+     * Protocol #W1, first step: raises the bound on the sleepers' rows of every lane in the registration, on its
+     * side, to {@code row + 1} (never lowers it: a crash or a later detach leaves it high, which only lengthens
+     * the scan).
+     */
+    void raiseSleeperRows(final int registration, final int row)
+    {
+        final boolean room = (registration & SIDE_ROOM_BIT) != 0;
+        int lanes = registration & LANES_MASK;
+        while (lanes != 0)
+        {
+            final int lane = Integer.numberOfTrailingZeros(lanes);
+            lanes &= lanes - 1;
+            final int offset = sleeperRowsOffset(LaneDescriptor.laneDescriptorOffset(lane), room);
+            int rows;
+            while ((rows = buffer.getIntVolatile(offset)) <= row && !buffer.compareAndSetInt(offset, rows, row + 1))
+            {
+                // another sleeper raised it meanwhile: look again
+            }
+        }
+    }
+
+    /**
      * Adds {@code delta} to the count of sleepers of every lane in the registration, on its side.
      */
     void addToCounts(final int registration, final int delta)
@@ -165,6 +190,17 @@ public final class WaitRegistry
             }
         }
         return rows;
+    }
+
+    /**
+     * @param lane lane index.
+     * @param room which side.
+     * @return one more than the highest row that ever registered on this lane and side (the rows a waker scans),
+     * 0 if none did.
+     */
+    public int sleeperRows(final int lane, final boolean room)
+    {
+        return buffer.getIntVolatile(sleeperRowsOffset(LaneDescriptor.laneDescriptorOffset(lane), room));
     }
 
     /**

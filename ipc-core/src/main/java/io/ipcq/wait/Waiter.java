@@ -26,6 +26,7 @@ public final class Waiter implements AutoCloseable
 {
     private final WaitRegistry registry;
     private final AtomicBuffer buffer;
+    private final int row;
     private final int registrationOffset;
     private final int wakeWordOffset;
     private final boolean futex;
@@ -55,6 +56,7 @@ public final class Waiter implements AutoCloseable
     {
         this.registry = registry;
         this.buffer = registry.buffer();
+        this.row = row;
         final int rowOffset = registry.rowOffset(row);
         this.registrationOffset = rowOffset + REGISTRATION_OFFSET;
         this.wakeWordOffset = rowOffset + WAKE_WORD_OFFSET;
@@ -170,8 +172,9 @@ public final class Waiter implements AutoCloseable
             buffer.putIntVolatile(wakeWordOffset, socket.port());
             registration |= KIND_SOCKET_BIT;
         }
-        // The counts first, then the registration: a crash in between leaves a count too high (wakers scan and
-        // find no one), never too low (a sleeper no one wakes).
+        // The bound on the rows wakers scan, the counts, then the registration: a crash in between leaves a bound
+        // or a count too high (wakers scan and find no one), never too low (a sleeper no one wakes).
+        registry.raiseSleeperRows(registration, row);
         registry.addToCounts(registration, 1);
         buffer.putIntVolatile(registrationOffset, registration);
         this.registration = registration;

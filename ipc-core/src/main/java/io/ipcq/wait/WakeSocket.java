@@ -16,8 +16,11 @@ import java.nio.channels.Selector;
  * between registration and sleep is not lost. Why UDP and not a Unix-domain socket or a FIFO: nothing to create or
  * delete in the file system (a sleeper killed with {@code kill -9} leaves no file behind, only a port the kernel
  * closes), and a wake is one {@code sendto}, with no connection to set up.
+ * <p>
+ * Public for the benchmark's wake-up floor (the same kernel path with no queue around it); the queue's own use goes
+ * through {@link Waiter} and {@link WaitRegistry}.
  */
-final class WakeSocket implements AutoCloseable
+public final class WakeSocket implements AutoCloseable
 {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     private static DatagramChannel sender;
@@ -27,7 +30,7 @@ final class WakeSocket implements AutoCloseable
     private final ByteBuffer drain = ByteBuffer.allocateDirect(64);
     private final int port;
 
-    WakeSocket()
+    public WakeSocket()
     {
         try
         {
@@ -44,7 +47,10 @@ final class WakeSocket implements AutoCloseable
         }
     }
 
-    int port()
+    /**
+     * @return the port on 127.0.0.1 a waker sends to.
+     */
+    public int port()
     {
         return port;
     }
@@ -52,7 +58,7 @@ final class WakeSocket implements AutoCloseable
     /**
      * Drops wakes already delivered (they were for an earlier sleep).
      */
-    void drain()
+    public void drain()
     {
         try
         {
@@ -72,7 +78,7 @@ final class WakeSocket implements AutoCloseable
      *
      * @param timeoutNs at most this long (rounded up to a millisecond).
      */
-    void await(final long timeoutNs)
+    public void await(final long timeoutNs)
     {
         try
         {
@@ -90,7 +96,7 @@ final class WakeSocket implements AutoCloseable
      *
      * @param port the sleeper's port on 127.0.0.1.
      */
-    static synchronized void send(final int port)
+    public static synchronized void send(final int port)
     {
         try
         {

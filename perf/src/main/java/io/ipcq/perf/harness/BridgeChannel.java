@@ -47,13 +47,13 @@ final class BridgeChannel implements Channel
             {
                 server = LocalNatsServer.start(runDir.resolve("bridge-nats-store"));
                 IpcQueue.create(pathB, config(capacity)).close();
-                local = new IpcqChannel(pathA, true, capacity, 1);
+                local = new IpcqChannel(pathA, true, capacity, 1, false);
                 Files.writeString(urlFile, server.url(), StandardCharsets.UTF_8);
             }
             else
             {
                 server = null;
-                local = new IpcqChannel(pathB, false, capacity, 1);
+                local = new IpcqChannel(pathB, false, capacity, 1, false);
             }
         }
         catch (final IOException ex)

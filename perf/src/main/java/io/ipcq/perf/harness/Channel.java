@@ -72,7 +72,8 @@ interface Channel extends AutoCloseable
     {
         /**
          * Delivers what is there (one message, or a batch where the system reads in batches) and, for ipcq, acks
-         * each message after the sink has returned.
+         * each message after the sink has returned. ipcq's is its blocking {@code lease}: it waits up to a
+         * millisecond, the way its wait strategy says, before it answers nothing.
          *
          * @return messages delivered.
          */

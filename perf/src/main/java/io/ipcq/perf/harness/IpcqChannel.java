@@ -8,6 +8,7 @@ import io.ipcq.Producer;
 import io.ipcq.QueueConfig;
 import io.ipcq.SendBatch;
 import io.ipcq.SendResult;
+import io.ipcq.wait.WaitStrategy;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -16,8 +17,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * ipcq: one queue file of one lane. Send is {@code trySend} (a copy of the 64-byte message); receive is
- * {@code tryLease}, read in place, then {@code ack} once the sink has returned: every message is leased and acked.
+ * ipcq: one queue file of one lane, used through the blocking calls as an application would: send is
+ * {@code send(..., timeout)} (a copy of the 64-byte message, waiting for room in a full lane), receive is
+ * {@code lease(timeout)}, read in place, then {@code ack} once the sink has returned: every message is leased and
+ * acked. Both handles wait with the default strategy (spin, yield, then block in the kernel until woken), or with
+ * {@code busySpin()} for the ipcq-busy-spin row: the two rows differ only in how they wait.
  * With a batch of more than 1 (system {@code ipcq-batch}): the producer loop sends {@code batch} messages per
  * {@code trySend(lane, SendBatch)} and a poll leases up to {@code batch} with {@code tryLease(LeaseBatch, max)},
  * hands each to the sink, then {@code ackAll}.
@@ -27,6 +31,12 @@ final class IpcqChannel implements Channel
     /** Messages per batch of {@code ipcq-batch}: within a consumer's default maximum of held leases (64). */
     static final int BATCH = 32;
 
+    /**
+     * How long one send or receive waits before it answers FULL or nothing, so the harness's loop gets control
+     * back (to see the round end). Messages come far more often than this except between rounds.
+     */
+    private static final Duration WAIT = Duration.ofMillis(1);
+
     private final Path path;
     private final boolean created;
     private final IpcQueue queue;
@@ -34,9 +44,15 @@ final class IpcqChannel implements Channel
     private final Receiver[] receivers = new Receiver[Control.MAX_THREADS];
 
     private final int batch;
+    private final WaitStrategy strategy;
 
-    IpcqChannel(final Path path, final boolean create, final int capacity, final int batch)
+    /**
+     * @param batch    messages per batch call, 1 for the single calls.
+     * @param busySpin true to wait with {@link WaitStrategy#busySpin()}, false with the default.
+     */
+    IpcqChannel(final Path path, final boolean create, final int capacity, final int batch, final boolean busySpin)
     {
+        this.strategy = busySpin ? WaitStrategy.busySpin() : WaitStrategy.spinThenBlock();
         this.path = path;
         this.batch = batch;
         this.created = create;
@@ -60,8 +76,8 @@ final class IpcqChannel implements Channel
     {
         if (senders[index] == null)
         {
-            senders[index] = batch > 1 ? new IpcqBatchSender(queue.producer(), batch) :
-                new IpcqSender(queue.producer());
+            final Producer producer = queue.producer().waitStrategy(strategy);
+            senders[index] = batch > 1 ? new IpcqBatchSender(producer, batch) : new IpcqSender(producer);
         }
         return senders[index];
     }
@@ -71,8 +87,8 @@ final class IpcqChannel implements Channel
     {
         if (receivers[index] == null)
         {
-            receivers[index] = batch > 1 ? new IpcqBatchReceiver(queue.consumer(), batch) :
-                new IpcqReceiver(queue.consumer());
+            final Consumer consumer = queue.consumer().waitStrategy(strategy);
+            receivers[index] = batch > 1 ? new IpcqBatchReceiver(consumer, batch) : new IpcqReceiver(consumer);
         }
         return receivers[index];
     }
@@ -108,7 +124,7 @@ final class IpcqChannel implements Channel
             message.putLong(INTENDED_OFFSET, intendedNs);
             message.putLong(SEQUENCE_OFFSET, sequence);
             message.putLong(SENT_OFFSET, sentNs);
-            final SendResult result = producer.trySend(0, message, 0, MESSAGE_LENGTH);
+            final SendResult result = producer.send(0, message, 0, MESSAGE_LENGTH, WAIT);
             if (result == SendResult.OK)
             {
                 return true;
@@ -133,7 +149,7 @@ final class IpcqChannel implements Channel
         @Override
         public int poll(final MessageSink sink)
         {
-            final Lease lease = consumer.tryLease();
+            final Lease lease = consumer.lease(WAIT);
             if (lease == null)
             {
                 return 0;
@@ -144,7 +160,7 @@ final class IpcqChannel implements Channel
         @Override
         public int await(final MessageSink sink, final long timeoutNs)
         {
-            // The consumer's default wait strategy: spin, yield, then sleep in the kernel until a send wakes it.
+            // The default strategy: spin, yield, then sleep in the kernel until a send wakes it.
             final Lease lease = consumer.lease(Duration.ofNanos(timeoutNs));
             if (lease == null)
             {

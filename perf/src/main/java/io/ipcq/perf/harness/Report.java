@@ -191,6 +191,11 @@ final class Report
             SystemKind.AGRONA_ONE_TO_ONE, "msgsPerSec", 0.8, false);
         ratioGoal("throughput-4p4c msgs/s vs array-blocking-queue", Scenario.THROUGHPUT_4P4C,
             SystemKind.ARRAY_BLOCKING_QUEUE, "msgsPerSec", 2.0, false);
+        // The default wait strategy costs the hot path nothing beyond noise (10%) against busy-spinning.
+        ratioGoal("rtt-1p1c p50 vs ipcq-busy-spin", Scenario.RTT_1P1C, SystemKind.IPCQ_BUSY_SPIN, "p50Ns", 1.1, true);
+        ratioGoal("throughput-1p1c msgs/s vs ipcq-busy-spin", Scenario.THROUGHPUT_1P1C, SystemKind.IPCQ_BUSY_SPIN,
+            "msgsPerSec", 0.9, false);
+        wakeupGoals();
 
         final BenchMain.Row paced = row(SystemKind.IPCQ, Scenario.PACED_8P4C);
         if (paced != null && paced.hasData())
@@ -247,6 +252,34 @@ final class Report
             goals.add(new Goal("bytes allocated per message", "not measured", Double.NaN, "0", null,
                 jmhFailure == null ? "JMH not run (--no-jmh)" : "JMH failed: " + jmhFailure));
         }
+    }
+
+    /**
+     * A consumer parked 12 ms woken by a send: ipcq's p99 against the absolute target, and the floor's own
+     * percentiles (the bare futex or socket wake-up on this machine), which bound what any waiter can do here.
+     */
+    private void wakeupGoals()
+    {
+        final BenchMain.Row ipcq = row(SystemKind.IPCQ, Scenario.WAKEUP);
+        if (ipcq != null && ipcq.hasData())
+        {
+            final long p99 = ipcq.histogram.getValueAtPercentile(99);
+            goals.add(new Goal("wakeup p99, send to lease", ns(p99), p99, "<= 100 us", p99 <= 100_000,
+                p99 <= 100_000 ? "" : pct(p99 / 100_000.0 - 1) + " over"));
+        }
+        else
+        {
+            goals.add(new Goal("wakeup", "not measured", Double.NaN, "", null, "no ipcq wakeup data"));
+        }
+        final BenchMain.Row floor = row(SystemKind.FLOOR, Scenario.WAKEUP);
+        if (floor != null && floor.hasData())
+        {
+            goals.add(new Goal("wakeup floor (bare kernel wake-up) p50 / p99",
+                ns(floor.histogram.getValueAtPercentile(50)) + " / " + ns(floor.histogram.getValueAtPercentile(99)),
+                floor.histogram.getValueAtPercentile(99), "(what the machine allows)", null, ""));
+        }
+        ratioGoal("wakeup p50 vs floor", Scenario.WAKEUP, SystemKind.FLOOR, "p50Ns", 1.5, true);
+        ratioGoal("wakeup p99 vs floor", Scenario.WAKEUP, SystemKind.FLOOR, "p99Ns", 1.5, true);
     }
 
     void write(final Path dir) throws IOException
@@ -575,12 +608,20 @@ final class Report
 
         md.append("\n## What each scenario does\n\n");
         md.append("- Every message is 64 bytes (intended send time, sequence, actual send time, filler), copied in ")
-            .append("by the sender. ipcq: `trySend` then `tryLease`, read in place, `ack` after handling: every ")
+            .append("by the sender. ipcq: `send` then `lease`, read in place, `ack` after handling: every ")
             .append("message is leased and acked. Cross-process systems put producers in JVM A and consumers in JVM B.\n");
         md.append("- `rtt-1p1c`: ping-pong, one message in flight, both threads busy-spin. ipcq uses two queue files ")
             .append("(ping, pong), one lane each. The ponger sends the pong from inside its handler, then acks the ")
             .append("ping; the pinger's sample ends once the pong is received (and acked). msgsPerSec = round trips/s. ")
             .append("floor = a counter per direction in one mapped file, 128 bytes apart.\n");
+        md.append("- `wakeup`: one message every 12 ms, so the consumer has waited its own way (ipcq: default ")
+            .append("strategy, asleep in the kernel; Agrona: back-off; Chronicle: balanced pauser) when it comes; ")
+            .append("latency from the send to the lease. floor = the bare kernel wake-up ipcq uses on this JDK (a ")
+            .append("futex on a word of a mapped file on JDK 22+, ipcq's UDP wake socket on JDK 17): no queue, no ")
+            .append("spin, the sender wakes on every send.\n");
+        md.append("- `ipcq` waits with its default strategy (spin, yield, then block in the kernel) through the ")
+            .append("blocking calls (`send` and `lease` with a 1 ms timeout); `ipcq-busy-spin` makes the same calls ")
+            .append("with `WaitStrategy.busySpin()` on both handles.\n");
         md.append("- `throughput-1p1c`, `throughput-4p4c`: producers send as fast as the queue takes them (a FULL ")
             .append("answer is retried); consumers receive. Latency is one-way under saturation, so mostly queueing ")
             .append("time. In 4p4c, 8 threads share 2 cpus: waiting threads spin 64 times, then yield.\n");

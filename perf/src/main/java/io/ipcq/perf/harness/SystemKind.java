@@ -9,7 +9,10 @@ import java.nio.file.Path;
 enum SystemKind
 {
     FLOOR("floor", true),
+    /** ipcq as users get it: the blocking calls ({@code lease}, {@code send} with a timeout), default strategy. */
     IPCQ("ipcq", true),
+    /** The same calls with {@code WaitStrategy.busySpin()} on both handles: what the default costs the hot path. */
+    IPCQ_BUSY_SPIN("ipcq-busy-spin", true),
     AGRONA_ONE_TO_ONE("agrona-one-to-one", true),
     AGRONA_MANY_TO_ONE("agrona-many-to-one", true),
     CHRONICLE_QUEUE("chronicle-queue", true),
@@ -44,9 +47,11 @@ enum SystemKind
             return scenario == Scenario.BRIDGE ? "one host only: the bridge scenario is ipcq-bridge beside jetstream" :
                 "runs the bridge scenario only (through a loopback nats-server)";
         }
-        if (scenario.isWakeup() && this != IPCQ && this != AGRONA_ONE_TO_ONE && this != CHRONICLE_QUEUE)
+        if (scenario.isWakeup() && this != IPCQ && this != FLOOR && this != AGRONA_ONE_TO_ONE &&
+            this != CHRONICLE_QUEUE)
         {
-            return "wakeup compares ipcq's kernel wait with Agrona's back-off and Chronicle's pauser";
+            return "wakeup compares ipcq's kernel wait with the bare kernel wake-up, Agrona's back-off and " +
+                "Chronicle's pauser";
         }
         switch (this)
         {
@@ -54,8 +59,11 @@ enum SystemKind
                 return scenario.isRtt() || scenario.isPaced() ?
                     "batches are for streams: a ping-pong or a paced send has one message to send at a time" : null;
             case FLOOR:
-                return scenario.isRtt() ? null :
+                return scenario.isRtt() || scenario.isWakeup() ? null :
                     "a bare counter ping-pong: no queue, one message in flight, nothing to stream";
+            case IPCQ_BUSY_SPIN:
+                return scenario == Scenario.RTT_1P1C || scenario == Scenario.THROUGHPUT_1P1C ? null :
+                    "the hot-path comparison with ipcq's default strategy: rtt-1p1c and throughput-1p1c only";
             case AGRONA_ONE_TO_ONE:
                 return scenario.producers == 1 && scenario.consumers == 1 ? null :
                     "one producer and one consumer by design";
@@ -80,12 +88,15 @@ enum SystemKind
         {
             case FLOOR:
                 return new FloorChannel(runDir.resolve(FloorChannel.FILE_NAME).toFile(), create,
-                    "pong".equals(name) ? 128 : 0);
+                    "pong".equals(name) ? 128 : 0, scenario.isWakeup());
             case IPCQ:
-                return new IpcqChannel(runDir.resolve("ipcq-" + name + ".q"), create, scenario.capacity, 1);
+                return new IpcqChannel(runDir.resolve("ipcq-" + name + ".q"), create, scenario.capacity, 1, false);
             case IPCQ_BATCH:
                 return new IpcqChannel(runDir.resolve("ipcq-batch-" + name + ".q"), create, scenario.capacity,
-                    IpcqChannel.BATCH);
+                    IpcqChannel.BATCH, false);
+            case IPCQ_BUSY_SPIN:
+                return new IpcqChannel(runDir.resolve("ipcq-busy-spin-" + name + ".q"), create, scenario.capacity,
+                    1, true);
             case AGRONA_ONE_TO_ONE:
                 return new AgronaChannel(runDir.resolve("agrona-o2o-" + name + ".ring").toFile(), create,
                     scenario.capacity, false);
